@@ -1,0 +1,497 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"callmatch/funding"
+)
+
+// FieldGone is the changed-field name SaveCall reports, and call_changes
+// records, when a call vanishes from the portal (MarkGone) or comes back.
+const FieldGone = "gone_at"
+
+// CallChange is one recorded change of a call: which fields changed and
+// their values before and after, keyed by the JSON names of funding.Call
+// (a field such as "deadlines" covers the keys deadlines and deadline_model).
+type CallChange struct {
+	ID        int64                      `json:"id"`
+	CallID    string                     `json:"call_id"`
+	ChangedAt time.Time                  `json:"changed_at"`
+	Fields    []string                   `json:"fields"`
+	Old       map[string]json.RawMessage `json:"old"`
+	New       map[string]json.RawMessage `json:"new"`
+}
+
+// fieldKeys maps the field names of funding.Call.ChangedFields that cover
+// several JSON keys to those keys; any other name is its own key.
+var fieldKeys = map[string][]string{
+	"call_id":         {"call_id", "call_title"},
+	"programme":       {"programme", "programme_id"},
+	"status":          {"portal_status"},
+	"deadlines":       {"deadlines", "deadline_model"},
+	"types_of_action": {"types_of_action", "mga_types"},
+	"keywords":        {"keywords", "tags", "cross_cutting_priorities"},
+}
+
+// provenanceKeys are the JSON keys of funding.Call that are not published
+// content (the content hash does not cover them either).
+var provenanceKeys = []string{"status", "source_url", "crawled_at", "content_hash", "changed_at", "gone_at"}
+
+// SaveCall inserts or updates a call, keyed by its identifier.
+//
+// When the stored content hash equals c.ContentHash (computed with c.Hash
+// when empty) and the call is not gone, nothing is written at all and
+// SaveCall returns (false, nil, nil). Otherwise the call is written, the
+// generation bumped and, for an existing call, a call_changes row recorded,
+// all in one transaction: created is true for a new call; changed lists the
+// fields that differ from the stored version (funding.Call.ChangedFields,
+// or the JSON keys that differ when ChangedFields sees none of them), plus
+// FieldGone when a gone call is seen again. ChangedAt becomes now when the
+// content changed; a gone call seen again with the same content keeps its
+// ChangedAt and just has GoneAt cleared.
+//
+// SaveCall sets c.ContentHash, c.ChangedAt, c.GoneAt and c.CrawledAt (now
+// when zero) to what is stored. Concurrent saves of the same call are
+// serialized: each sees the version the previous one wrote.
+func (s *Store) SaveCall(ctx context.Context, c *funding.Call, now time.Time) (created bool, changed []string, err error) {
+	if c.ID == "" {
+		return false, nil, fmt.Errorf("store: save call: empty id")
+	}
+	if c.ContentHash == "" {
+		c.ContentHash = c.Hash()
+	}
+	now = utcMicro(now)
+	if c.CrawledAt.IsZero() {
+		c.CrawledAt = now
+	}
+	c.CrawledAt = utcMicro(c.CrawledAt)
+
+	// Most calls are unchanged on most crawls: check without a transaction first.
+	st, err := loadCallState(ctx, s.rdb, c.ID, false)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return false, nil, fmt.Errorf("store: save call %s: %w", c.ID, err)
+	case st.hash == c.ContentHash && !st.gone.Valid:
+		c.ChangedAt, c.GoneAt = fromMicros(st.changedAt), nil
+		return false, nil, nil
+	}
+
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		created, changed = false, nil
+		// Bumping the generation first takes its row lock (PostgreSQL) or the
+		// write lock (SQLite) before reading the call, so concurrent writers
+		// of calls queue here and each reads what the previous one committed.
+		if err := bumpGeneration(ctx, tx); err != nil {
+			return err
+		}
+		st, err := loadCallState(ctx, tx, c.ID, true)
+		if errors.Is(err, ErrNotFound) {
+			created = true
+			c.ChangedAt, c.GoneAt = now, nil
+			return upsertCall(ctx, tx, c, now)
+		}
+		if err != nil {
+			return err
+		}
+		if st.hash == c.ContentHash && !st.gone.Valid {
+			c.ChangedAt, c.GoneAt = fromMicros(st.changedAt), nil
+			return errRollback // written meanwhile by another saver
+		}
+
+		var old funding.Call
+		if err := json.Unmarshal(st.data, &old); err != nil {
+			return fmt.Errorf("decode stored call: %w", err)
+		}
+		old.GoneAt = timePtr(st.gone)
+		c.GoneAt = nil
+		c.ChangedAt = fromMicros(st.changedAt)
+		if st.hash != c.ContentHash {
+			changed = c.ChangedFields(&old)
+			if len(changed) == 0 {
+				changed, err = diffKeys(&old, c)
+				if err != nil {
+					return err
+				}
+			}
+			if len(changed) > 0 {
+				c.ChangedAt = now
+			}
+		}
+		if st.gone.Valid {
+			changed = append(changed, FieldGone)
+		}
+		if err := upsertCall(ctx, tx, c, now); err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			// Only the hash moved (its definition changed): store it quietly.
+			return nil
+		}
+		return insertCallChange(ctx, tx, c.ID, now, changed, &old, c)
+	})
+	if err != nil {
+		return false, nil, fmt.Errorf("store: save call %s: %w", c.ID, err)
+	}
+	return created, changed, nil
+}
+
+type callState struct {
+	hash      string
+	changedAt int64
+	gone      sql.NullInt64
+	data      []byte
+}
+
+func loadCallState(ctx context.Context, q queryer, id string, withData bool) (callState, error) {
+	var st callState
+	var err error
+	if withData {
+		err = q.QueryRowContext(ctx, `SELECT content_hash, changed_at, gone_at, data FROM calls WHERE id = $1`, id).
+			Scan(&st.hash, &st.changedAt, &st.gone, &st.data)
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT content_hash, changed_at, gone_at FROM calls WHERE id = $1`, id).
+			Scan(&st.hash, &st.changedAt, &st.gone)
+	}
+	return st, notFound(err)
+}
+
+func upsertCall(ctx context.Context, tx *sql.Tx, c *funding.Call, now time.Time) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode call: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO calls (id, programme, programme_id, status, content_hash, crawled_at, changed_at, updated_at, gone_at, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)
+		ON CONFLICT (id) DO UPDATE SET
+			programme = excluded.programme,
+			programme_id = excluded.programme_id,
+			status = excluded.status,
+			content_hash = excluded.content_hash,
+			crawled_at = excluded.crawled_at,
+			changed_at = excluded.changed_at,
+			updated_at = excluded.updated_at,
+			gone_at = NULL,
+			data = excluded.data`,
+		c.ID, c.Programme, c.ProgrammeID, string(c.Status), c.ContentHash,
+		micros(c.CrawledAt), micros(c.ChangedAt), micros(now), string(data))
+	if err != nil {
+		return fmt.Errorf("write call: %w", err)
+	}
+	return nil
+}
+
+func insertCallChange(ctx context.Context, tx *sql.Tx, callID string, at time.Time, fields []string, old, cur *funding.Call) error {
+	oldValues, err := fieldValues(old, fields)
+	if err != nil {
+		return err
+	}
+	newValues, err := fieldValues(cur, fields)
+	if err != nil {
+		return err
+	}
+	f, _ := json.Marshal(fields)
+	_, err = tx.ExecContext(ctx, `INSERT INTO call_changes (call_id, changed_at, fields, old_values, new_values) VALUES ($1, $2, $3, $4, $5)`,
+		callID, micros(at), string(f), string(oldValues), string(newValues))
+	if err != nil {
+		return fmt.Errorf("record change: %w", err)
+	}
+	return nil
+}
+
+func callKeys(c *funding.Call) (map[string]json.RawMessage, error) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode call: %w", err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("encode call: %w", err)
+	}
+	return m, nil
+}
+
+// fieldValues returns a JSON object of the JSON keys behind fields.
+func fieldValues(c *funding.Call, fields []string) ([]byte, error) {
+	all, err := callKeys(c)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]json.RawMessage{}
+	for _, f := range fields {
+		keys, ok := fieldKeys[f]
+		if !ok {
+			keys = []string{f}
+		}
+		for _, k := range keys {
+			v, ok := all[k]
+			if !ok {
+				v = json.RawMessage("null")
+			}
+			out[k] = v
+		}
+	}
+	return json.Marshal(out)
+}
+
+// diffKeys lists the published JSON keys whose values differ between a and b.
+func diffKeys(a, b *funding.Call) ([]string, error) {
+	x, err := callKeys(a)
+	if err != nil {
+		return nil, err
+	}
+	y, err := callKeys(b)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for k, v := range y {
+		if !slices.Contains(provenanceKeys, k) && !bytes.Equal(x[k], v) {
+			out = append(out, k)
+		}
+	}
+	for k := range x {
+		if _, ok := y[k]; !ok && !slices.Contains(provenanceKeys, k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func bumpGeneration(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE generation SET value = value + 1 WHERE id = 1`); err != nil {
+		return fmt.Errorf("bump generation: %w", err)
+	}
+	return nil
+}
+
+// Generation is a counter bumped in the same transaction as every write to
+// calls (new, changed, gone, back). The search index and caches key on it.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	var g int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g); err != nil {
+		return 0, fmt.Errorf("store: generation: %w", err)
+	}
+	return g, nil
+}
+
+// markGoneBatch bounds the number of ids in one statement.
+const markGoneBatch = 500
+
+// MarkGone marks as gone the calls of the given programmes that are not in
+// seen and not gone already, and returns how many it marked. Programmes are
+// named by the portal's framework programme id (funding.Call.ProgrammeID,
+// e.g. 43152860) or by code (funding.Call.Programme, e.g. DIGITAL). Each
+// marked call gets a call_changes row for FieldGone; the generation is
+// bumped when at least one call is marked. seen may hold any number of ids.
+func (s *Store) MarkGone(ctx context.Context, programmeIDs []string, seen []string, now time.Time) (int, error) {
+	if len(programmeIDs) == 0 {
+		return 0, nil
+	}
+	now = utcMicro(now)
+	seenSet := make(map[string]bool, len(seen))
+	for _, id := range seen {
+		seenSet[id] = true
+	}
+	var n int
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		if err := bumpGeneration(ctx, tx); err != nil {
+			return err
+		}
+		args := make([]any, len(programmeIDs))
+		for i, p := range programmeIDs {
+			args[i] = p
+		}
+		in := placeholders(1, len(args))
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM calls WHERE gone_at IS NULL AND (programme_id IN (`+in+`) OR programme IN (`+in+`))`, args...)
+		if err != nil {
+			return err
+		}
+		var gone []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			if !seenSet[id] {
+				gone = append(gone, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(gone) == 0 {
+			return errRollback
+		}
+
+		fields, _ := json.Marshal([]string{FieldGone})
+		newValues, _ := json.Marshal(map[string]time.Time{FieldGone: now})
+		for batch := range slices.Chunk(gone, markGoneBatch) {
+			args := []any{micros(now), string(fields), string(newValues)}
+			for _, id := range batch {
+				args = append(args, id)
+			}
+			in := placeholders(4, len(batch))
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO call_changes (call_id, changed_at, fields, old_values, new_values)
+				SELECT id, CAST($1 AS BIGINT), $2, '{"gone_at":null}', $3 FROM calls WHERE id IN (`+in+`)`, args...); err != nil {
+				return fmt.Errorf("record change: %w", err)
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE calls SET gone_at = $1, updated_at = $1 WHERE id IN (`+in+`)`,
+				append([]any{micros(now)}, args[3:]...)...)
+			if err != nil {
+				return err
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += int(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: mark gone: %w", err)
+	}
+	return n, nil
+}
+
+const callColumns = `data, content_hash, crawled_at, changed_at, gone_at`
+
+func scanCall(sc interface{ Scan(...any) error }) (funding.Call, error) {
+	var (
+		c                    funding.Call
+		data                 []byte
+		hash                 string
+		crawledAt, changedAt int64
+		gone                 sql.NullInt64
+	)
+	if err := sc.Scan(&data, &hash, &crawledAt, &changedAt, &gone); err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("decode call: %w", err)
+	}
+	c.ContentHash = hash
+	c.CrawledAt = fromMicros(crawledAt)
+	c.ChangedAt = fromMicros(changedAt)
+	c.GoneAt = timePtr(gone)
+	return c, nil
+}
+
+func (s *Store) queryCalls(ctx context.Context, query string, args ...any) ([]funding.Call, error) {
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	calls := []funding.Call{}
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		calls = append(calls, c)
+	}
+	return calls, rows.Err()
+}
+
+// Call returns the call with that identifier, or ErrNotFound.
+func (s *Store) Call(ctx context.Context, id string) (*funding.Call, error) {
+	c, err := scanCall(s.rdb.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("store: call %s: %w", id, notFound(err))
+	}
+	return &c, nil
+}
+
+// Calls returns every call, gone ones included, ordered by identifier.
+func (s *Store) Calls(ctx context.Context) ([]funding.Call, error) {
+	calls, err := s.queryCalls(ctx, `SELECT `+callColumns+` FROM calls ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: calls: %w", err)
+	}
+	return calls, nil
+}
+
+// CallsChangedSince returns the calls whose row was written at or after t
+// for any reason: new, changed, gone or back. (ChangedAt tells content
+// changes apart, GoneAt gone calls.) Ordered by identifier.
+func (s *Store) CallsChangedSince(ctx context.Context, t time.Time) ([]funding.Call, error) {
+	calls, err := s.queryCalls(ctx, `SELECT `+callColumns+` FROM calls WHERE updated_at >= $1 ORDER BY id`, micros(t))
+	if err != nil {
+		return nil, fmt.Errorf("store: calls changed since: %w", err)
+	}
+	return calls, nil
+}
+
+// CallCount returns the number of calls, gone ones included.
+func (s *Store) CallCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM calls`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: call count: %w", err)
+	}
+	return n, nil
+}
+
+// CallChanges returns the recorded changes of one call at or after since, oldest first.
+func (s *Store) CallChanges(ctx context.Context, callID string, since time.Time) ([]CallChange, error) {
+	ch, err := s.queryChanges(ctx, `WHERE call_id = $1 AND changed_at >= $2`, callID, micros(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: call changes %s: %w", callID, err)
+	}
+	return ch, nil
+}
+
+// ChangesSince returns the recorded changes of all calls at or after since, oldest first.
+func (s *Store) ChangesSince(ctx context.Context, since time.Time) ([]CallChange, error) {
+	ch, err := s.queryChanges(ctx, `WHERE changed_at >= $1`, micros(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: changes since: %w", err)
+	}
+	return ch, nil
+}
+
+func (s *Store) queryChanges(ctx context.Context, where string, args ...any) ([]CallChange, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, call_id, changed_at, fields, old_values, new_values FROM call_changes `+
+		where+` ORDER BY changed_at, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []CallChange{}
+	for rows.Next() {
+		var (
+			ch                 CallChange
+			at                 int64
+			fields, oldv, newv []byte
+		)
+		if err := rows.Scan(&ch.ID, &ch.CallID, &at, &fields, &oldv, &newv); err != nil {
+			return nil, err
+		}
+		ch.ChangedAt = fromMicros(at)
+		if err := json.Unmarshal(fields, &ch.Fields); err != nil {
+			return nil, fmt.Errorf("decode change %d: %w", ch.ID, err)
+		}
+		if err := json.Unmarshal(oldv, &ch.Old); err != nil {
+			return nil, fmt.Errorf("decode change %d: %w", ch.ID, err)
+		}
+		if err := json.Unmarshal(newv, &ch.New); err != nil {
+			return nil, fmt.Errorf("decode change %d: %w", ch.ID, err)
+		}
+		out = append(out, ch)
+	}
+	return out, rows.Err()
+}
