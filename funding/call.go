@@ -104,6 +104,7 @@ type Call struct {
 	Tags                   []string `json:"tags"`
 	CrossCuttingPriorities []string `json:"cross_cutting_priorities"`
 	Destination            string   `json:"destination,omitempty"`
+	Project                string   `json:"project,omitempty"` // cascade calls: the EU project running the call (SEDIA projectName)
 
 	Sections    []Section `json:"sections"`   // expected outcome, scope, expected impact, objective...
 	Conditions  []Section `json:"conditions"` // admissibility, eligibility...

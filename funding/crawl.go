@@ -14,6 +14,7 @@ type CrawlRun struct {
 	Unchanged  int       `json:"unchanged"`
 	Gone       int       `json:"gone"`
 	Errors     []string  `json:"errors"`
+	Warnings   []string  `json:"warnings,omitempty"` // fields skipped in records that still parsed
 	Failed     bool      `json:"failed"`
 	ChangedIDs []string  `json:"changed_ids"` // new and changed call ids: what the index must update
 }
