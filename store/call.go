@@ -339,18 +339,19 @@ func (s *Store) MarkGone(ctx context.Context, programmeIDs []string, seen []stri
 		fields, _ := json.Marshal([]string{FieldGone})
 		newValues, _ := json.Marshal(map[string]time.Time{FieldGone: now})
 		for batch := range slices.Chunk(gone, markGoneBatch) {
-			args := []any{micros(now), string(fields), string(newValues)}
-			for _, id := range batch {
-				args = append(args, id)
+			ids := make([]any, len(batch))
+			for i, id := range batch {
+				ids[i] = id
 			}
-			in := placeholders(4, len(batch))
+			args := append([]any{micros(now), string(fields), string(newValues)}, ids...)
 			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO call_changes (call_id, changed_at, fields, old_values, new_values)
-				SELECT id, CAST($1 AS BIGINT), $2, '{"gone_at":null}', $3 FROM calls WHERE id IN (`+in+`)`, args...); err != nil {
+				SELECT id, CAST($1 AS BIGINT), CAST($2 AS TEXT), '{"gone_at":null}', CAST($3 AS TEXT)
+				FROM calls WHERE id IN (`+placeholders(4, len(ids))+`)`, args...); err != nil {
 				return fmt.Errorf("record change: %w", err)
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE calls SET gone_at = $1, updated_at = $1 WHERE id IN (`+in+`)`,
-				append([]any{micros(now)}, args[3:]...)...)
+			args = append([]any{micros(now)}, ids...)
+			res, err := tx.ExecContext(ctx, `UPDATE calls SET gone_at = $1, updated_at = $1 WHERE id IN (`+placeholders(2, len(ids))+`)`, args...)
 			if err != nil {
 				return err
 			}
