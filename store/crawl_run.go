@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"callmatch/funding"
+)
+
+// StartCrawlRun records the start of a crawl and returns its id.
+func (s *Store) StartCrawlRun(ctx context.Context, startedAt time.Time) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `INSERT INTO crawl_runs (started_at) VALUES ($1) RETURNING id`, micros(startedAt)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: start crawl run: %w", err)
+	}
+	return id, nil
+}
+
+// FinishCrawlRun stores the outcome of the crawl run with id run.ID.
+func (s *Store) FinishCrawlRun(ctx context.Context, run funding.CrawlRun) error {
+	errs, err := json.Marshal(nonNil(run.Errors))
+	if err != nil {
+		return fmt.Errorf("store: finish crawl run %d: %w", run.ID, err)
+	}
+	ids, err := json.Marshal(nonNil(run.ChangedIDs))
+	if err != nil {
+		return fmt.Errorf("store: finish crawl run %d: %w", run.ID, err)
+	}
+	finished := run.FinishedAt
+	if finished.IsZero() {
+		finished = s.now()
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE crawl_runs SET finished_at = $2, pages = $3, seen = $4,
+		new_calls = $5, changed_calls = $6, unchanged_calls = $7, gone_calls = $8,
+		errors = $9, failed = $10, changed_ids = $11
+		WHERE id = $1`,
+		run.ID, micros(finished), run.Pages, run.Seen, run.New, run.Changed, run.Unchanged, run.Gone,
+		string(errs), run.Failed, string(ids))
+	if err := affectedOne(res, err); err != nil {
+		return fmt.Errorf("store: finish crawl run %d: %w", run.ID, err)
+	}
+	return nil
+}
+
+// CrawlRuns returns the latest crawl runs, newest first; limit <= 0 means all.
+// A run still going has a zero FinishedAt.
+func (s *Store) CrawlRuns(ctx context.Context, limit int) ([]funding.CrawlRun, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, started_at, finished_at, pages, seen, new_calls, changed_calls,
+		unchanged_calls, gone_calls, errors, failed, changed_ids
+		FROM crawl_runs ORDER BY started_at DESC, id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: crawl runs: %w", err)
+	}
+	defer rows.Close()
+	runs := []funding.CrawlRun{}
+	for rows.Next() {
+		var (
+			r             funding.CrawlRun
+			started       int64
+			finished      sql.NullInt64
+			errs, changed []byte
+		)
+		if err := rows.Scan(&r.ID, &started, &finished, &r.Pages, &r.Seen, &r.New, &r.Changed,
+			&r.Unchanged, &r.Gone, &errs, &r.Failed, &changed); err != nil {
+			return nil, fmt.Errorf("store: crawl runs: %w", err)
+		}
+		r.StartedAt = fromMicros(started)
+		if finished.Valid {
+			r.FinishedAt = fromMicros(finished.Int64)
+		}
+		if err := json.Unmarshal(errs, &r.Errors); err != nil {
+			return nil, fmt.Errorf("store: crawl run %d: decode errors: %w", r.ID, err)
+		}
+		if err := json.Unmarshal(changed, &r.ChangedIDs); err != nil {
+			return nil, fmt.Errorf("store: crawl run %d: decode changed ids: %w", r.ID, err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: crawl runs: %w", err)
+	}
+	return runs, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// affectedOne returns ErrNotFound when an exec touched no row.
+func affectedOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"callmatch/funding"
+)
+
+// SubjectProfile and SubjectStaff are the subject kinds of sessions.
+const (
+	SubjectProfile = "profile"
+	SubjectStaff   = "staff"
+)
+
+// emailKey is the form under which e-mail addresses are looked up.
+func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// CreateProfile stores a new profile. The caller sets p.ID; the store sets
+// p.Version to 1 and p.CreatedAt and p.UpdatedAt to now. tokenHash is the
+// hash of the profile's API token. A taken id is ErrConflict.
+func (s *Store) CreateProfile(ctx context.Context, p *funding.Profile, tokenHash string) error {
+	if p.ID == "" {
+		return fmt.Errorf("store: create profile: empty id")
+	}
+	now := utcMicro(s.now())
+	q := *p
+	q.Version, q.CreatedAt, q.UpdatedAt = 1, now, now
+	data, err := json.Marshal(q)
+	if err != nil {
+		return fmt.Errorf("store: create profile %s: %w", p.ID, err)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO profiles (id, email_key, token_hash, version, created_at, updated_at, data)
+		VALUES ($1, $2, $3, 1, $4, $4, $5) ON CONFLICT DO NOTHING`,
+		p.ID, emailKey(p.Email), tokenHash, micros(now), string(data))
+	if err := affectedOne(res, err); err != nil {
+		if err == ErrNotFound {
+			err = ErrConflict
+		}
+		return fmt.Errorf("store: create profile %s: %w", p.ID, err)
+	}
+	*p = q
+	return nil
+}
+
+// UpdateProfile replaces the stored profile p.ID with p, bumps its version
+// and returns the new Version and UpdatedAt in p (CreatedAt too).
+func (s *Store) UpdateProfile(ctx context.Context, p *funding.Profile) error {
+	now := utcMicro(s.now())
+	q := *p
+	data, err := json.Marshal(q)
+	if err != nil {
+		return fmt.Errorf("store: update profile %s: %w", p.ID, err)
+	}
+	var version, created int64
+	err = s.db.QueryRowContext(ctx, `UPDATE profiles SET email_key = $2, version = version + 1, updated_at = $3, data = $4
+		WHERE id = $1 RETURNING version, created_at`,
+		p.ID, emailKey(p.Email), micros(now), string(data)).Scan(&version, &created)
+	if err != nil {
+		return fmt.Errorf("store: update profile %s: %w", p.ID, notFound(err))
+	}
+	p.Version, p.CreatedAt, p.UpdatedAt = version, fromMicros(created), now
+	return nil
+}
+
+// DeleteProfile deletes a profile and everything that hangs on it: follows,
+// dismissals, curations for it, login tokens, sessions, subscriptions and
+// their digests.
+func (s *Store) DeleteProfile(ctx context.Context, id string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE subject_kind = $1 AND subject_id = $2`, SubjectProfile, id); err != nil {
+			return err
+		}
+		// The rest goes by ON DELETE CASCADE.
+		res, err := tx.ExecContext(ctx, `DELETE FROM profiles WHERE id = $1`, id)
+		return affectedOne(res, err)
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete profile %s: %w", id, err)
+	}
+	return nil
+}
+
+const profileColumns = `data, id, version, created_at, updated_at`
+
+func scanProfile(sc interface{ Scan(...any) error }) (funding.Profile, error) {
+	var (
+		p                funding.Profile
+		data             []byte
+		id               string
+		version          int64
+		created, updated int64
+	)
+	if err := sc.Scan(&data, &id, &version, &created, &updated); err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return p, fmt.Errorf("decode profile: %w", err)
+	}
+	p.ID, p.Version, p.CreatedAt, p.UpdatedAt = id, version, fromMicros(created), fromMicros(updated)
+	return p, nil
+}
+
+// Profile returns the profile with that id, or ErrNotFound.
+func (s *Store) Profile(ctx context.Context, id string) (*funding.Profile, error) {
+	p, err := scanProfile(s.rdb.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM profiles WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("store: profile %s: %w", id, notFound(err))
+	}
+	return &p, nil
+}
+
+// ProfileByEmail returns the oldest profile with that e-mail address
+// (compared case-insensitively), or ErrNotFound.
+func (s *Store) ProfileByEmail(ctx context.Context, email string) (*funding.Profile, error) {
+	p, err := scanProfile(s.rdb.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM profiles WHERE email_key = $1
+		ORDER BY created_at, id LIMIT 1`, emailKey(email)))
+	if err != nil {
+		return nil, fmt.Errorf("store: profile by email: %w", notFound(err))
+	}
+	return &p, nil
+}
+
+// ProfileTokenHash returns the hash of the profile's API token, or ErrNotFound.
+func (s *Store) ProfileTokenHash(ctx context.Context, id string) (string, error) {
+	var h string
+	if err := s.rdb.QueryRowContext(ctx, `SELECT token_hash FROM profiles WHERE id = $1`, id).Scan(&h); err != nil {
+		return "", fmt.Errorf("store: profile token %s: %w", id, notFound(err))
+	}
+	return h, nil
+}
+
+// Profiles returns every profile, oldest first.
+func (s *Store) Profiles(ctx context.Context) ([]funding.Profile, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+profileColumns+` FROM profiles ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: profiles: %w", err)
+	}
+	defer rows.Close()
+	out := []funding.Profile{}
+	for rows.Next() {
+		p, err := scanProfile(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: profiles: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: profiles: %w", err)
+	}
+	return out, nil
+}
