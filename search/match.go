@@ -1,0 +1,600 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"callmatch/funding"
+)
+
+// MatchOptions tune Match.
+type MatchOptions struct {
+	Now   time.Time // default: the wall clock
+	Limit int       // default 20, at most MaxSize
+	// MinDaysToDeadline drops calls whose next deadline is closer than this
+	// many days. 0 means the default, 14; a negative value only drops calls
+	// whose deadline has passed.
+	MinDaysToDeadline int
+}
+
+// DefaultMinDaysToDeadline is the deadline horizon of Match.
+const DefaultMinDaysToDeadline = 14
+
+// Weights of the profile's terms: keywords count most, then what the
+// thesaurus derives from them, then domains, then the description.
+const (
+	weightKeyword        = 1.0
+	weightKeywordConcept = 0.7
+	weightDomain         = 0.45
+	weightDescConcept    = 0.4
+	weightDescWord       = 0.15
+	maxSources           = 160
+	maxDescriptionWords  = 30
+)
+
+// matchFields are the fields a profile is matched against, with their
+// boosts: a call keyword above the title above the description sections.
+var matchFields = []struct {
+	name   string
+	boost  float64
+	reason string // the field's name in Reason.Field
+}{
+	{fieldKeywords, 3, "keywords"},
+	{fieldTitle, 2.5, "title"},
+	{fieldOutcome, 1.2, "expected_outcome"},
+	{fieldScope, 1.2, "scope"},
+	{fieldObjective, 1.2, "objective"},
+	{fieldImpact, 1, "expected_impact"},
+	{fieldBody, 0.8, "description"},
+}
+
+// genericWords of profile descriptions that say nothing about a call.
+var genericWords = []string{"we", "our", "company", "companies", "solution", "solutions", "service", "services",
+	"provide", "providing", "offer", "offers", "client", "clients", "customer", "customers", "sme", "smes",
+	"business", "businesses", "team", "teams", "based", "help", "helps", "work", "working", "year", "years",
+	"also", "use", "using", "new", "european", "europe", "eu", "belgium", "belgian", "product", "products",
+	"develop", "development", "project", "projects", "support", "including", "small", "medium", "large",
+	"enterprise", "enterprises", "staff", "people", "run", "make", "organisation", "organisations",
+	"organization", "organizations", "specialise", "specialised", "specialized", "expert", "experts", "expertise"}
+
+// source is one thing of the profile looked for in the calls.
+type source struct {
+	kind    string // funding.ReasonKeyword, ReasonDomain or ReasonDescription
+	term    string // the profile's keyword, domain slug or description word
+	concept string // the thesaurus concept the term went through; "" when direct
+	p       phrase
+	weight  float64
+}
+
+// sources lists what to look for for profile p, strongest first, one per
+// analyzed form.
+func (ix *Index) sources(p *funding.Profile) []source {
+	var out []source
+	seen := map[string]int{}
+	add := func(s source) {
+		k := s.p.key()
+		if k == "" || len(out) >= maxSources {
+			return
+		}
+		if i, ok := seen[k]; ok {
+			if s.weight > out[i].weight {
+				out[i] = s
+			}
+			return
+		}
+		seen[k] = len(out)
+		out = append(out, s)
+	}
+	var expansions []source
+	for _, k := range p.Keywords {
+		kp := analyze(ix.analyzer, k)
+		add(source{kind: funding.ReasonKeyword, term: k, p: kp, weight: weightKeyword})
+		for _, x := range ix.th.expand(kp) {
+			expansions = append(expansions, source{kind: funding.ReasonKeyword, term: k, concept: x.concept,
+				p: analyze(ix.analyzer, x.concept), weight: weightKeywordConcept})
+		}
+	}
+	for _, s := range expansions {
+		add(s)
+	}
+	for _, slug := range p.Domains {
+		for _, c := range ix.th.domains[slug] {
+			add(source{kind: funding.ReasonDomain, term: slug, concept: c, p: analyze(ix.analyzer, c), weight: weightDomain})
+		}
+	}
+	if p.Description != "" {
+		dp := analyze(ix.analyzer, p.Description)
+		for _, x := range ix.th.expand(dp) {
+			add(source{kind: funding.ReasonDescription, term: x.via, concept: x.concept,
+				p: analyze(ix.analyzer, x.concept), weight: weightDescConcept})
+		}
+		generic := map[string]bool{}
+		for _, w := range genericWords {
+			generic[analyze(ix.analyzer, w).key()] = true
+		}
+		n := 0
+		for _, w := range descriptionWords(ix, p.Description) {
+			if n >= maxDescriptionWords || generic[w.key()] || len(w.text) < 3 {
+				continue
+			}
+			if _, dup := seen[w.key()]; dup {
+				continue
+			}
+			add(source{kind: funding.ReasonDescription, term: w.text, p: w, weight: weightDescWord})
+			n++
+		}
+	}
+	return out
+}
+
+// descriptionWords returns the distinct words of a description as
+// one-term phrases, in order, keeping the word as written.
+func descriptionWords(ix *Index, text string) []phrase {
+	var out []phrase
+	seen := map[string]bool{}
+	for _, tok := range ix.analyzer.Analyze([]byte(text)) {
+		t := string(tok.Term)
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		out = append(out, phrase{text: text[tok.Start:tok.End], terms: []string{t}})
+	}
+	return out
+}
+
+// clause is the query for one source over the match fields.
+func (s source) clause() query.Query {
+	var qs []query.Query
+	for _, f := range matchFields {
+		boost := s.weight * f.boost
+		if len(s.p.terms) == 1 {
+			t := bleve.NewTermQuery(s.p.terms[0])
+			t.SetField(f.name)
+			t.SetBoost(boost)
+			qs = append(qs, t)
+			continue
+		}
+		mp := query.NewMultiPhraseQuery(s.p.multi(), f.name)
+		mp.SetBoost(boost)
+		qs = append(qs, mp)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// Match ranks the calls open or forthcoming at o.Now for profile p, with
+// the reasons of each match. Calls are dropped, never just ranked lower,
+// when their next deadline has passed or is closer than the horizon, their
+// budget range misses the profile's, their programme or type of action is
+// not among the profile's, or the profile clearly fails an eligibility rule.
+// Matches carry Curated nil: staff curations are merged by the caller.
+func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) ([]funding.Match, error) {
+	if ix.closed.Load() {
+		return nil, ErrClosed
+	}
+	if p == nil {
+		return nil, fmt.Errorf("search: Match needs a profile")
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	limit := o.Limit
+	if limit <= 0 {
+		limit = DefaultSize
+	}
+	limit = min(limit, MaxSize)
+	minDays := o.MinDaysToDeadline
+	if minDays == 0 {
+		minDays = DefaultMinDaysToDeadline
+	}
+	horizon := o.Now
+	if minDays > 0 {
+		horizon = o.Now.Add(time.Duration(minDays) * 24 * time.Hour)
+	}
+
+	srcs := ix.sources(p)
+	if len(srcs) == 0 {
+		return []funding.Match{}, nil
+	}
+	should := make([]query.Query, len(srcs))
+	for i, s := range srcs {
+		should[i] = s.clause()
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddShould(should...)
+	b.SetMinShould(1)
+	b.AddFilter(profileFilter(p, horizon))
+
+	var out []funding.Match
+	pageSize := max(3*limit, 60)
+	for from := 0; from < 5*pageSize && len(out) < limit; from += pageSize {
+		req := bleve.NewSearchRequestOptions(b, pageSize, from, false)
+		req.SortBy([]string{"-_score", "_id"})
+		req.IncludeLocations = true
+		for _, f := range matchFields {
+			req.Fields = append(req.Fields, f.name)
+		}
+		n, err := ix.matchPage(ctx, req, p, srcs, o.Now, horizon, &out)
+		if err != nil {
+			return nil, err
+		}
+		if n < pageSize {
+			break
+		}
+	}
+	slices.SortStableFunc(out, func(a, b funding.Match) int {
+		switch {
+		case a.Score != b.Score:
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		case a.DaysLeft != b.DaysLeft:
+			return a.DaysLeft - b.DaysLeft
+		}
+		return strings.Compare(a.CallID, b.CallID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	if len(out) > 0 { // scores relative to the best match, 0-100
+		best := out[0].Score
+		for i := range out {
+			out[i].Score = math.Round(1000*out[i].Score/best) / 10
+		}
+	}
+	return out, nil
+}
+
+// matchPage runs one page of candidates and appends those that pass the
+// hard filters to out. It returns how many hits the page had.
+func (ix *Index) matchPage(ctx context.Context, req *bleve.SearchRequest, p *funding.Profile, srcs []source,
+	now, horizon time.Time, out *[]funding.Match) (int, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	res, err := ix.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return 0, fmt.Errorf("search: match: %w", err)
+	}
+	for _, h := range res.Hits {
+		e := ix.calls[h.ID]
+		if e == nil {
+			continue
+		}
+		m, ok := ix.matchCall(e, h, p, srcs, now, horizon)
+		if ok {
+			*out = append(*out, m)
+		}
+	}
+	return len(res.Hits), nil
+}
+
+// profileFilter selects the calls a profile can take: open long enough,
+// of its programmes and types of action, in its budget range.
+func profileFilter(p *funding.Profile, horizon time.Time) query.Query {
+	must := []query.Query{dateRange(fieldOpenUntil, horizon, time.Time{}, true, false)}
+	terms := func(field string, values []string) {
+		var qs []query.Query
+		for _, v := range values {
+			t := bleve.NewTermQuery(strings.ToUpper(v))
+			t.SetField(field)
+			qs = append(qs, t)
+		}
+		if len(qs) > 0 {
+			must = append(must, bleve.NewDisjunctionQuery(qs...))
+		}
+	}
+	terms(fieldProgramme, p.Programmes)
+	terms(fieldType, p.TypesOfAction)
+	b := bleve.NewBooleanQuery()
+	b.AddMust(must...)
+	// A call with no published budget is kept: its fit is unknown.
+	if p.BudgetMin > 0 {
+		v := float64(p.BudgetMin)
+		r := bleve.NewNumericRangeInclusiveQuery(nil, &v, nil, boolPtr(false))
+		r.SetField(fieldBudgetMax)
+		b.AddMustNot(r)
+	}
+	if p.BudgetMax > 0 {
+		v := float64(p.BudgetMax)
+		r := bleve.NewNumericRangeInclusiveQuery(&v, nil, boolPtr(false), nil)
+		r.SetField(fieldBudgetMin)
+		b.AddMustNot(r)
+	}
+	return b
+}
+
+// matchCall applies the hard filters to one candidate and explains it.
+func (ix *Index) matchCall(e *entry, h *bsearch.DocumentMatch, p *funding.Profile, srcs []source, now, horizon time.Time) (funding.Match, bool) {
+	dates := e.dates()
+	next := dates.NextDeadline(now)
+	if next == nil && len(e.deadlines) > 0 {
+		return funding.Match{}, false // every deadline passed
+	}
+	if next != nil && next.Before(horizon) {
+		return funding.Match{}, false
+	}
+	if status := dates.StatusAt(now); status == funding.StatusClosed {
+		return funding.Match{}, false
+	}
+	if !budgetFits(e, p) ||
+		(len(p.Programmes) > 0 && !slices.Contains(p.Programmes, e.programme)) ||
+		(len(p.TypesOfAction) > 0 && !slices.ContainsFunc(e.types, func(t string) bool { return slices.Contains(p.TypesOfAction, t) })) {
+		return funding.Match{}, false
+	}
+	checks := checkEligibility(e.rules, p, e.programme)
+	for _, c := range checks {
+		if c.Result == funding.EligibilityNotMet {
+			return funding.Match{}, false
+		}
+	}
+	reasons := textReasons(h, srcs)
+	if len(reasons) == 0 {
+		return funding.Match{}, false // nothing of the profile is in the call's own text
+	}
+	m := funding.Match{
+		CallID: e.id, Title: e.title, Programme: e.programme, Status: dates.StatusAt(now),
+		Score: h.Score, Deadline: next, BudgetMin: e.budgetMin, BudgetMax: e.budgetMax, URL: e.url,
+		Eligibility: checks,
+	}
+	if checks == nil {
+		m.Eligibility = []funding.EligibilityCheck{}
+	}
+	if next != nil {
+		m.DaysLeft = int(next.Sub(now) / (24 * time.Hour))
+	}
+	m.Reasons = append(reasons, otherReasons(e, p, m, now)...)
+	return m, true
+}
+
+func budgetFits(e *entry, p *funding.Profile) bool {
+	if e.budgetMax == 0 {
+		return true
+	}
+	if p.BudgetMin > 0 && e.budgetMax < p.BudgetMin {
+		return false
+	}
+	if p.BudgetMax > 0 && e.budgetMin > p.BudgetMax {
+		return false
+	}
+	return true
+}
+
+// Caps on the text reasons of one match, by kind.
+var reasonCaps = map[string]int{funding.ReasonKeyword: 8, funding.ReasonDomain: 4, funding.ReasonDescription: 4}
+
+// textReasons says which of the profile's terms met the call, through which
+// concept and in which passage, at most one reason per profile term.
+func textReasons(h *bsearch.DocumentMatch, srcs []source) []funding.Reason {
+	var out []funding.Reason
+	done := map[string]bool{}
+	count := map[string]int{}
+	for _, s := range srcs {
+		key := s.kind + "\x00" + s.term
+		if done[key] || count[s.kind] >= reasonCaps[s.kind] {
+			continue
+		}
+		for _, f := range matchFields {
+			start, end, arr, ok := findPhrase(h.Locations[f.name], s.p)
+			if !ok {
+				continue
+			}
+			passage := passageOf(h.Fields[f.name], arr, int(start), int(end), f.name)
+			if passage == "" {
+				continue
+			}
+			done[key] = true
+			count[s.kind]++
+			out = append(out, funding.Reason{
+				Kind: s.kind, Term: s.term, Concept: s.concept, Field: f.reason, Passage: passage,
+				Text: reasonText(s, f.reason, passage),
+			})
+			break
+		}
+	}
+	return out
+}
+
+// findPhrase finds the analyzed phrase p among the term locations of one
+// field: the byte range of one occurrence and the array position it is in.
+func findPhrase(tlm bsearch.TermLocationMap, p phrase) (start, end uint64, arr int, ok bool) {
+	if tlm == nil {
+		return 0, 0, 0, false
+	}
+	first := -1
+	for i, t := range p.terms {
+		if t != "" {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return 0, 0, 0, false
+	}
+	for _, l := range tlm[p.terms[first]] {
+		end := l.End
+		found := true
+		for j := first + 1; j < len(p.terms) && found; j++ {
+			t := p.terms[j]
+			if t == "" {
+				continue
+			}
+			found = false
+			for _, m := range tlm[t] {
+				if m.Pos == l.Pos+uint64(j-first) && samePositions(m.ArrayPositions, l.ArrayPositions) {
+					found, end = true, m.End
+					break
+				}
+			}
+		}
+		if found {
+			a := 0
+			if len(l.ArrayPositions) > 0 {
+				a = int(l.ArrayPositions[0])
+			}
+			return l.Start, end, a, true
+		}
+	}
+	return 0, 0, 0, false
+}
+
+func samePositions(a, b bsearch.ArrayPositions) bool {
+	return slices.Equal(a, b)
+}
+
+// passageOf returns the passage of a stored field value that holds the
+// byte range [start, end) of its element arr: the keyword itself, the
+// title, or the sentence of a section.
+func passageOf(v any, arr, start, end int, field string) string {
+	var text string
+	switch x := v.(type) {
+	case string:
+		text = x
+	case []any:
+		if arr < len(x) {
+			text, _ = x[arr].(string)
+		}
+	}
+	if text == "" || start > len(text) {
+		return ""
+	}
+	if field == fieldKeywords || field == fieldTitle {
+		return text
+	}
+	return sentenceAt(text, start, min(end, len(text)))
+}
+
+func reasonText(s source, field, passage string) string {
+	var b strings.Builder
+	switch s.kind {
+	case funding.ReasonKeyword:
+		fmt.Fprintf(&b, "Your keyword %q", s.term)
+	case funding.ReasonDomain:
+		fmt.Fprintf(&b, "Your domain %q", s.term)
+	default:
+		fmt.Fprintf(&b, "%q in your description", s.term)
+	}
+	if s.concept != "" && !strings.EqualFold(s.concept, s.term) {
+		fmt.Fprintf(&b, " (as %q)", s.concept)
+	}
+	switch field {
+	case "keywords":
+		fmt.Fprintf(&b, " matches the call keyword %q", passage)
+	case "title":
+		fmt.Fprintf(&b, " is in the title: %q", passage)
+	default:
+		fmt.Fprintf(&b, " is in the %s: %q", strings.ReplaceAll(field, "_", " "), passage)
+	}
+	return b.String()
+}
+
+// otherReasons: budget, deadline, programme, type of action and TRL.
+func otherReasons(e *entry, p *funding.Profile, m funding.Match, now time.Time) []funding.Reason {
+	var out []funding.Reason
+	if e.budgetMax > 0 {
+		text := "EUR " + moneyRange(e.budgetMin, e.budgetMax) + " per project"
+		switch {
+		case p.BudgetMin > 0 && p.BudgetMax > 0:
+			verb := "within"
+			if e.budgetMin < p.BudgetMin || e.budgetMax > p.BudgetMax {
+				verb = "overlapping"
+			}
+			text += fmt.Sprintf(", %s your %s range", verb, moneyRange(p.BudgetMin, p.BudgetMax))
+		case p.BudgetMin > 0:
+			text += fmt.Sprintf(", above your minimum of %s", money(p.BudgetMin))
+		case p.BudgetMax > 0:
+			text += fmt.Sprintf(", within your maximum of %s", money(p.BudgetMax))
+		}
+		out = append(out, funding.Reason{Kind: funding.ReasonBudget, Text: text})
+	}
+	if m.Deadline != nil {
+		text := fmt.Sprintf("Deadline in %d days (%s)", m.DaysLeft, m.Deadline.UTC().Format("2 January 2006"))
+		if m.Status == funding.StatusForthcoming {
+			text = "Forthcoming; " + strings.ToLower(text[:1]) + text[1:]
+		}
+		out = append(out, funding.Reason{Kind: funding.ReasonDeadline, Text: text})
+	} else {
+		out = append(out, funding.Reason{Kind: funding.ReasonDeadline, Text: "No deadline published: open until further notice"})
+	}
+	if len(p.Programmes) > 0 {
+		out = append(out, funding.Reason{Kind: funding.ReasonProgramme, Term: e.programme,
+			Text: fmt.Sprintf("%s is one of your programmes", programmeName(e.programme))})
+	}
+	if len(e.types) > 0 {
+		text := "Type of action: " + strings.Join(e.types, ", ")
+		term := e.types[0]
+		if len(p.TypesOfAction) > 0 {
+			for _, t := range e.types {
+				if slices.Contains(p.TypesOfAction, t) {
+					term = t
+					break
+				}
+			}
+			text = fmt.Sprintf("Type of action %s, one you look for", term)
+		}
+		out = append(out, funding.Reason{Kind: funding.ReasonTypeOfAction, Term: term, Text: text})
+	}
+	if p.TRL > 0 && e.trl != nil && e.trl.Max > 0 {
+		lo, hi := e.trl.Min, e.trl.Max
+		if lo == 0 {
+			lo = hi
+		}
+		want := "TRL " + strconv.Itoa(lo)
+		if hi != lo {
+			want += "-" + strconv.Itoa(hi)
+		}
+		var text string
+		switch {
+		case p.TRL > hi:
+			text = fmt.Sprintf("The call aims at %s; you are already at TRL %d", want, p.TRL)
+		case p.TRL+3 < lo:
+			text = fmt.Sprintf("The call aims at %s; you are at TRL %d, a long way to go", want, p.TRL)
+		default:
+			text = fmt.Sprintf("The call aims at %s; you are at TRL %d", want, p.TRL)
+		}
+		out = append(out, funding.Reason{Kind: funding.ReasonTRL, Term: strconv.Itoa(p.TRL), Passage: e.trl.Sentence, Text: text})
+	}
+	return out
+}
+
+func programmeName(code string) string {
+	switch code {
+	case funding.ProgrammeDigital:
+		return "Digital Europe"
+	case funding.ProgrammeHorizon:
+		return "Horizon Europe"
+	}
+	return "This programme"
+}
+
+// money formats EUR amounts the way calls state them: 3 M, 1.5 M, 500 k.
+func money(v int64) string {
+	if v >= 1_000_000 {
+		return strconv.FormatFloat(float64(v)/1e6, 'f', -1, 64) + " M"
+	}
+	if v >= 1000 {
+		return strconv.FormatFloat(float64(v)/1e3, 'f', -1, 64) + " k"
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// moneyRange formats a range: "3-4 M", "500 k-1 M", "4 M".
+func moneyRange(lo, hi int64) string {
+	if lo == hi || lo == 0 {
+		return money(hi)
+	}
+	a, b := money(lo), money(hi)
+	if strings.HasSuffix(a, " M") && strings.HasSuffix(b, " M") {
+		return strings.TrimSuffix(a, " M") + "-" + b
+	}
+	return a + "-" + b
+}
