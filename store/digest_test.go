@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func mustSubscription(t testing.TB, s *Store, email, token string) *Subscription {
+	t.Helper()
+	sub := &Subscription{Email: email, Frequency: FrequencyDaily, Hour: 8, Timezone: "UTC", Language: "en", TokenHash: token}
+	if err := s.CreateSubscription(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func TestDigestOutbox(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		sub := mustSubscription(t, s, "a@acme.example", "tok")
+		items := []DigestItem{
+			{CallID: "C1", Reason: "new_match", Data: json.RawMessage(`{"score":0.8}`)},
+			{CallID: "C2", Reason: "changed"},
+		}
+
+		d := &Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-26", Items: items, PlannedAt: at(0)}
+		created, err := s.PlanDigest(ctx, d)
+		if err != nil || !created || d.ID == 0 || d.State != DigestPlanned {
+			t.Fatalf("PlanDigest = %v, %v, %+v", created, err, d)
+		}
+		// Planning the same period again is a no-op that returns the first plan.
+		again := &Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-26", Items: items[:1], PlannedAt: at(time.Hour)}
+		created, err = s.PlanDigest(ctx, again)
+		if err != nil || created || again.ID != d.ID || len(again.Items) != 2 || !again.PlannedAt.Equal(at(0)) {
+			t.Fatalf("second PlanDigest = %v, %v, %+v", created, err, again)
+		}
+		if n := countRows(t, s, `SELECT COUNT(*) FROM digests WHERE subscription_id = $1`, sub.ID); n != 1 {
+			t.Errorf("digest rows = %d, want 1", n)
+		}
+		if _, err := s.PlanDigest(ctx, &Digest{SubscriptionID: 999, PeriodKey: "x"}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("PlanDigest(unknown subscription) = %v, want ErrNotFound", err)
+		}
+
+		pending, err := s.PendingDigests(ctx)
+		if err != nil || len(pending) != 1 || pending[0].ID != d.ID || string(pending[0].Items[0].Data) != `{"score":0.8}` {
+			t.Fatalf("PendingDigests = %+v, %v", pending, err)
+		}
+
+		// Claim, fail (temporary), claim again, send.
+		c, err := s.ClaimDigest(ctx, d.ID, at(time.Minute))
+		if err != nil || c.State != DigestSending || c.Attempts != 1 || c.ClaimedAt == nil {
+			t.Fatalf("ClaimDigest = %+v, %v", c, err)
+		}
+		if _, err := s.ClaimDigest(ctx, d.ID, at(time.Minute)); !errors.Is(err, ErrConflict) {
+			t.Errorf("second ClaimDigest = %v, want ErrConflict", err)
+		}
+		if pending, _ := s.PendingDigests(ctx); len(pending) != 0 {
+			t.Errorf("PendingDigests while sending = %d, want 0", len(pending))
+		}
+		if err := s.MarkDigestFailed(ctx, d.ID, "421 try later", false); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Digest(ctx, d.ID); got.State != DigestPlanned || got.LastError != "421 try later" {
+			t.Errorf("after temporary failure = %+v", got)
+		}
+		if _, err := s.ClaimDigest(ctx, d.ID, at(2*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkDigestSent(ctx, d.ID, "<m1@callmatch>", at(3*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Digest(ctx, d.ID)
+		if err != nil || got.State != DigestSent || got.Attempts != 2 || got.MessageID != "<m1@callmatch>" ||
+			got.SentAt == nil || !got.SentAt.Equal(at(3*time.Minute)) || got.LastError != "" {
+			t.Errorf("sent digest = %+v, %v", got, err)
+		}
+		if err := s.MarkDigestSent(ctx, d.ID, "<m2>", at(4*time.Minute)); !errors.Is(err, ErrConflict) {
+			t.Errorf("second MarkDigestSent = %v, want ErrConflict", err)
+		}
+		if err := s.MarkDigestFailed(ctx, d.ID, "x", true); !errors.Is(err, ErrConflict) {
+			t.Errorf("MarkDigestFailed(sent) = %v, want ErrConflict", err)
+		}
+		if _, err := s.ClaimDigest(ctx, 999, at(0)); !errors.Is(err, ErrNotFound) {
+			t.Errorf("ClaimDigest(999) = %v, want ErrNotFound", err)
+		}
+
+		sent, err := s.SentItems(ctx, sub.ID)
+		if err != nil || len(sent) != 2 || !sent[SentItemKey("C1", "new_match")] || !sent[SentItemKey("C2", "changed")] {
+			t.Errorf("SentItems = %v, %v", sent, err)
+		}
+		subNow, _ := s.Subscription(ctx, sub.ID)
+		if subNow.LastDigestAt == nil || !subNow.LastDigestAt.Equal(at(3*time.Minute)) {
+			t.Errorf("LastDigestAt = %v, want %v", subNow.LastDigestAt, at(3*time.Minute))
+		}
+
+		// A permanent failure.
+		d2 := &Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-27", Items: []DigestItem{{CallID: "C1", Reason: "deadline"}}}
+		if _, err := s.PlanDigest(ctx, d2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClaimDigest(ctx, d2.ID, at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MarkDigestFailed(ctx, d2.ID, "550 no such user", true); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Digest(ctx, d2.ID); got.State != DigestFailed {
+			t.Errorf("after permanent failure state = %s, want failed", got.State)
+		}
+		if sent, _ := s.SentItems(ctx, sub.ID); len(sent) != 2 {
+			t.Errorf("a failed digest added sent items: %v", sent)
+		}
+	})
+}
+
+func TestClaimDigestConcurrent(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		sub := mustSubscription(t, s, "a@acme.example", "tok")
+		d := &Digest{SubscriptionID: sub.ID, PeriodKey: "2026-W48"}
+		if _, err := s.PlanDigest(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				_, err := s.ClaimDigest(ctx, d.ID, at(0))
+				switch {
+				case err == nil:
+					wins.Add(1)
+				case !errors.Is(err, ErrConflict):
+					t.Errorf("ClaimDigest: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Errorf("%d claims won, want 1", wins.Load())
+		}
+	})
+}
+
+func TestMeta(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if _, err := s.Meta(ctx, "index_generation"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Meta(missing) = %v, want ErrNotFound", err)
+		}
+		for _, v := range []string{"1", "2"} {
+			if err := s.SetMeta(ctx, "index_generation", v); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.Meta(ctx, "index_generation"); err != nil || got != v {
+				t.Errorf("Meta = %q, %v, want %q", got, err, v)
+			}
+		}
+	})
+}
