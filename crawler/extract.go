@@ -15,6 +15,7 @@ import (
 // Titles given to text that no label or heading introduces.
 const (
 	untitledDescription = "Description"
+	untitledConditions  = "Conditions"
 	specificConditions  = "Specific conditions"
 	otherConditions     = "Other conditions"
 )
@@ -30,14 +31,15 @@ func Sections(r io.Reader) ([]funding.Section, error) {
 	}
 	s := newSplitter(isDescriptionLabel, false)
 	s.walk(root)
-	return s.finish(untitledDescription), nil
+	return s.finish(func(bool) string { return untitledDescription }), nil
 }
 
 // Conditions splits the portal's topicConditions HTML on its headings
 // ("1. Admissibility Conditions...", "2. Eligible Countries", "Additional
 // documents:"...). A heading's section ends with the element that holds the
 // heading; text that follows outside any heading (the portal's topic-specific
-// conditions after the general ones) becomes "Specific conditions".
+// conditions after the general ones) becomes "Specific conditions", text
+// before the first heading "Conditions".
 func Conditions(r io.Reader) ([]funding.Section, error) {
 	root, err := parseFragment(r)
 	if err != nil {
@@ -45,11 +47,15 @@ func Conditions(r io.Reader) ([]funding.Section, error) {
 	}
 	s := newSplitter(isHeading, true)
 	s.walk(root)
-	orphan := otherConditions
-	if s.sawTitle("General conditions") && !s.sawTitle(specificConditions) {
-		orphan = specificConditions
-	}
-	return s.finish(orphan), nil
+	return s.finish(func(afterHeading bool) string {
+		switch {
+		case !afterHeading:
+			return untitledConditions
+		case !s.sawTitle(specificConditions):
+			return specificConditions
+		}
+		return otherConditions
+	}), nil
 }
 
 // HTMLText returns the clean text of an HTML fragment: entities decoded,
@@ -179,18 +185,23 @@ func (s *splitter) containsLabel(n *html.Node) bool {
 	return false
 }
 
-// finish returns the non-empty sections; untitled text gets orphanTitle.
-func (s *splitter) finish(orphanTitle string) []funding.Section {
+// finish returns the non-empty sections; text outside any label gets the
+// title orphanTitle gives, told whether a labelled section came before.
+func (s *splitter) finish(orphanTitle func(afterHeading bool) string) []funding.Section {
 	var out []funding.Section
+	afterHeading := false
 	for i := range s.sections {
 		d := &s.sections[i]
 		text := d.text.String()
+		if !d.orphan {
+			afterHeading = true
+		}
 		if text == "" {
 			continue
 		}
 		title := d.title
 		if d.orphan {
-			title = orphanTitle
+			title = orphanTitle(afterHeading)
 		}
 		out = append(out, funding.Section{Title: title, Text: text, HTML: strings.TrimSpace(d.html.String())})
 	}

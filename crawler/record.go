@@ -45,6 +45,11 @@ type Metadata map[string][]string
 
 // UnmarshalJSON decodes a metadata object leniently.
 func (m *Metadata) UnmarshalJSON(b []byte) error {
+	var strict map[string][]string // the common case, in one pass
+	if err := json.Unmarshal(b, &strict); err == nil {
+		*m = strict
+		return nil
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err

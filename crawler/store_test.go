@@ -1,0 +1,113 @@
+package crawler_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+
+	"callmatch/funding"
+)
+
+// memStore is an in-memory crawler.Store with the store package's contract:
+// SaveCall compares ContentHash and writes nothing when it is unchanged;
+// MarkGone only touches calls of the given programmes.
+type memStore struct {
+	mu     sync.Mutex
+	calls  map[string]*funding.Call
+	writes int // SaveCall writes and MarkGone updates
+	runs   []funding.CrawlRun
+	nextID int64
+}
+
+func newMemStore() *memStore { return &memStore{calls: map[string]*funding.Call{}} }
+
+func (s *memStore) SaveCall(_ context.Context, c *funding.Call, now time.Time) (bool, []string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.calls[c.ID]
+	if ok && old.ContentHash == c.ContentHash && old.GoneAt == nil {
+		return false, nil, nil
+	}
+	cp := clone(c)
+	cp.ChangedAt = now
+	s.calls[c.ID] = cp
+	s.writes++
+	if !ok {
+		return true, nil, nil
+	}
+	changed := c.ChangedFields(old)
+	if len(changed) == 0 {
+		changed = []string{"gone_at"}
+	}
+	return false, changed, nil
+}
+
+func (s *memStore) MarkGone(_ context.Context, programmes, seen []string, now time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, c := range s.calls {
+		if c.GoneAt != nil || !slices.Contains(programmes, c.ProgrammeID) || slices.Contains(seen, id) {
+			continue
+		}
+		t := now
+		c.GoneAt = &t
+		s.writes++
+		n++
+	}
+	return n, nil
+}
+
+func (s *memStore) StartCrawlRun(context.Context, time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	return s.nextID, nil
+}
+
+func (s *memStore) FinishCrawlRun(_ context.Context, run funding.CrawlRun) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runs = append(s.runs, run)
+	return nil
+}
+
+func (s *memStore) get(id string) *funding.Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.calls[id]; ok {
+		return clone(c)
+	}
+	return nil
+}
+
+func (s *memStore) snapshot() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for id, c := range s.calls {
+		b, _ := json.Marshal(c)
+		out[id] = string(b)
+	}
+	return out
+}
+
+func (s *memStore) writeCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writes
+}
+
+func clone(c *funding.Call) *funding.Call {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err)
+	}
+	var cp funding.Call
+	if err := json.Unmarshal(b, &cp); err != nil {
+		panic(err)
+	}
+	return &cp
+}
