@@ -338,8 +338,8 @@ func (ix *Index) matchCall(e *entry, h *bsearch.DocumentMatch, p *funding.Profil
 		}
 	}
 	reasons := textReasons(h, srcs)
-	if len(reasons) == 0 {
-		return funding.Match{}, false // nothing of the profile is in the call's own text
+	if !enoughReasons(reasons, p) {
+		return funding.Match{}, false
 	}
 	m := funding.Match{
 		CallID: e.id, Title: e.title, Programme: e.programme, Status: dates.StatusAt(now),
@@ -354,6 +354,25 @@ func (ix *Index) matchCall(e *entry, h *bsearch.DocumentMatch, p *funding.Profil
 	}
 	m.Reasons = append(reasons, otherReasons(e, p, m, now)...)
 	return m, true
+}
+
+// enoughReasons tells whether the text reasons make a match: at least one,
+// and when the profile has keywords or domains, at least one that is more
+// than a single word of its description ("share", "threat" alone match
+// calls of any field).
+func enoughReasons(reasons []funding.Reason, p *funding.Profile) bool {
+	if len(reasons) == 0 {
+		return false
+	}
+	if len(p.Keywords) == 0 && len(p.Domains) == 0 {
+		return true
+	}
+	for _, r := range reasons {
+		if r.Kind != funding.ReasonDescription || r.Concept != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func budgetFits(e *entry, p *funding.Profile) bool {
