@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"callmatch/funding"
@@ -51,7 +52,7 @@ func (s *Store) AddCuration(ctx context.Context, c *funding.Curation) error {
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
 			q.ID, q.CallID, nullString(q.ProfileID), segment, q.Action, q.Note, q.By, micros(q.CreatedAt))
 		if err := affectedOne(res, err); err != nil {
-			if err == ErrNotFound {
+			if errors.Is(err, ErrNotFound) {
 				return fmt.Errorf("curation id %s: %w", q.ID, ErrConflict)
 			}
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -37,7 +38,7 @@ func (s *Store) CreateProfile(ctx context.Context, p *funding.Profile, tokenHash
 		VALUES ($1, $2, $3, 1, $4, $4, $5) ON CONFLICT DO NOTHING`,
 		p.ID, emailKey(p.Email), tokenHash, micros(now), string(data))
 	if err := affectedOne(res, err); err != nil {
-		if err == ErrNotFound {
+		if errors.Is(err, ErrNotFound) {
 			err = ErrConflict
 		}
 		return fmt.Errorf("store: create profile %s: %w", p.ID, err)

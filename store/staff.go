@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -22,7 +23,7 @@ func (s *Store) CreateStaff(ctx context.Context, email, passwordHash, tokenHash 
 	err := s.db.QueryRowContext(ctx, `INSERT INTO staff (email, password_hash, token_hash, created_at)
 		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id`,
 		st.Email, passwordHash, tokenHash, micros(st.CreatedAt)).Scan(&st.ID)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrConflict
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -73,5 +74,13 @@ func TestOpenConcurrently(t *testing.T) {
 func TestOpenRejectsUnknownScheme(t *testing.T) {
 	if _, err := Open(context.Background(), "mysql://x", t.TempDir(), nil); err == nil {
 		t.Fatal("Open(mysql://) succeeded, want an error")
+	}
+}
+
+func TestOpenPostgresqlScheme(t *testing.T) {
+	u := newPostgresSchema(t)
+	s := openTestStore(t, "postgresql://"+strings.TrimPrefix(u, "postgres://"), "")
+	if s.Driver() != DriverPostgres {
+		t.Errorf("Driver() = %q, want %q", s.Driver(), DriverPostgres)
 	}
 }

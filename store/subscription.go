@@ -44,6 +44,8 @@ func (sub *Subscription) validate() error {
 	switch {
 	case sub.Email == "":
 		return bad("email", "is required")
+	case funding.ValidateEmail(sub.Email) != nil:
+		return bad("email", "is not a valid e-mail address")
 	case sub.Frequency != FrequencyDaily && sub.Frequency != FrequencyWeekly:
 		return bad("frequency", "must be daily or weekly")
 	case sub.Weekday < time.Sunday || sub.Weekday > time.Saturday:
