@@ -132,8 +132,7 @@ func (s *Store) PendingDigests(ctx context.Context) ([]Digest, error) {
 // ClaimDigest moves a planned digest to sending, counts the attempt and
 // returns it. Only one of several concurrent claimers gets it: the others
 // get ErrConflict (ErrNotFound for an unknown id). A digest left in
-// sending (the sender died mid-way) stays there: whether the mail left is
-// unknown, and sending it again could send it twice.
+// sending (its sender died mid-way) stays there until RequeueStaleDigests.
 func (s *Store) ClaimDigest(ctx context.Context, id int64, now time.Time) (Digest, error) {
 	d, err := scanDigest(s.db.QueryRowContext(ctx, `UPDATE digests SET state = $2, attempts = attempts + 1, claimed_at = $3
 		WHERE id = $1 AND state = $4 RETURNING `+digestColumns, id, DigestSending, micros(now), DigestPlanned))
@@ -201,6 +200,25 @@ func (s *Store) MarkDigestFailed(ctx context.Context, id int64, errMsg string, p
 		return fmt.Errorf("store: mark digest %d failed: %w", id, err)
 	}
 	return nil
+}
+
+// RequeueStaleDigests moves the digests still sending that were claimed
+// before claimedBefore back to planned, and returns how many: their sender
+// died mid-way. Whether such a mail left is unknown, so requeueing trades
+// a possible duplicate for a certain loss; the caller picks claimedBefore
+// well past any send timeout.
+func (s *Store) RequeueStaleDigests(ctx context.Context, claimedBefore time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE digests SET state = $1, last_error = $2
+		WHERE state = $3 AND claimed_at < $4`,
+		DigestPlanned, "requeued: the sender stopped while sending", DigestSending, micros(claimedBefore))
+	if err != nil {
+		return 0, fmt.Errorf("store: requeue stale digests: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: requeue stale digests: %w", err)
+	}
+	return int(n), nil
 }
 
 // stateConflict explains why a state change of digest id touched no row.

@@ -146,6 +146,40 @@ func TestClaimDigestConcurrent(t *testing.T) {
 	})
 }
 
+func TestRequeueStaleDigests(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		sub := mustSubscription(t, s, "a@acme.example", "tok")
+		var ids []int64
+		for i, key := range []string{"2026-11-24", "2026-11-25", "2026-11-26"} {
+			d := &Digest{SubscriptionID: sub.ID, PeriodKey: key}
+			if _, err := s.PlanDigest(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			if i < 2 {
+				if _, err := s.ClaimDigest(ctx, d.ID, at(time.Duration(i)*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids = append(ids, d.ID)
+		}
+		// Claimed at 0h and 1h; the third is still planned.
+		n, err := s.RequeueStaleDigests(ctx, at(30*time.Minute))
+		if err != nil || n != 1 {
+			t.Fatalf("RequeueStaleDigests = %d, %v, want 1", n, err)
+		}
+		for i, want := range []string{DigestPlanned, DigestSending, DigestPlanned} {
+			if d, _ := s.Digest(ctx, ids[i]); d.State != want {
+				t.Errorf("digest %d state = %s, want %s", i, d.State, want)
+			}
+		}
+		d, err := s.ClaimDigest(ctx, ids[0], at(2*time.Hour))
+		if err != nil || d.Attempts != 2 {
+			t.Errorf("reclaim = %+v, %v, want attempt 2", d, err)
+		}
+	})
+}
+
 func TestMeta(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
