@@ -87,7 +87,7 @@ var (
 	smeOnlyNot = regexp.MustCompile(`(?i)third part|\bFSTP\b|financial support to|non-SME|at least \S+ SMEs`)
 	midCapRe   = regexp.MustCompile(`(?i)mid-?caps?\b`)
 
-	countryTrigger = regexp.MustCompile(`(?i)\b(limited|restricted|open)\s+(only\s+)?to\s+(legal\s+)?entit\w*[^.;]{0,40}?established in\b|\bmust be established in\b|\beligible to apply[^.;]{0,60}established in\b|established in (one of )?the following countries|\b(participation|applicants?|beneficiaries)\b[^.;]{0,60}\b(limited|restricted) to\b[^.;]{0,80}\bestablished in\b`)
+	countryTrigger = regexp.MustCompile(`(?i)\b(limited|restricted|open)\s+(only\s+)?to\s+(legal\s+)?entit\w*[^.;]{0,40}?established in\b|\bmust be\b[^.;]{0,80}?\bestablished in\b|\beligible to apply[^.;]{0,140}?established in\b|established in (one of )?the following countries|\b(participation|applicants?|beneficiaries)\b[^.;]{0,60}\b(limited|restricted) to\b[^.;]{0,80}\bestablished in\b`)
 	countryNot     = regexp.MustCompile(`(?i)controlled by|not established|\boutside\b|headquarters|deemed to be|\bat least\b|ineligible`)
 	coordinatorRe  = regexp.MustCompile(`(?i)\bas coordinators?\b`)
 	msRe           = regexp.MustCompile(`(?i)\bmember states?\b|\bEU countries\b|\bthe Union\b|\bEU-27\b|\bEuropean Union\b`)
@@ -99,7 +99,7 @@ var (
 
 	consortiumRes = []*regexp.Regexp{
 		regexp.MustCompile(`(?i)\bat least (\w+|\(\d+\))\s+(?:\(\d+\)\s+)?(?:independent\s+)?(?:legal entities|entities|partners|beneficiaries|organisations|organizations|applicants)\b`),
-		regexp.MustCompile(`(?i)\ba minimum of (\w+|\(\d+\))\s+(?:\(\d+\)\s+)?(?:independent\s+)?(?:legal entities|entities|partners|beneficiaries|organisations|organizations)\b`),
+		regexp.MustCompile(`(?i)\ba minimum of (\w+|\(\d+\))\s+(?:\(\d+\)\s+)?(?:to a maximum of \w+\s+(?:\(\d+\)\s+)?)?(?:independent\s+)?(?:legal entities|entities|partners|beneficiaries|organisations|organizations)\b`),
 		regexp.MustCompile(`(?i)\bconsortia of (\w+) or more\b`),
 	}
 	consortiumCountriesRe = regexp.MustCompile(`(?i)\b(?:from|in) (?:at least )?(\w+|\(\d+\))\s+(?:\(\d+\)\s+)?different (?:EU )?(?:Member States|countries)`)
