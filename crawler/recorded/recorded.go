@@ -29,7 +29,7 @@ import (
 	"time"
 )
 
-//go:embed data/topics.json.gz data/raw/*.json
+//go:embed data/topics.jsonl.gz data/raw/*.json
 var data embed.FS
 
 // Options inject faults and changes. The zero value serves the recording
@@ -43,6 +43,10 @@ type Options struct {
 	TruncateFirst int           // cut the JSON body in half (Content-Length stays whole)
 	FailFromPage  int           // every request for a page >= this fails with 500 (0: never)
 	Latency       time.Duration // wait before each answer (the request's context is honoured)
+
+	// RawOnly serves only the raw captures of shared/portal/search-api,
+	// not the 629 rebuilt topics.
+	RawOnly bool
 
 	// Unfiltered ignores the query and languages parts, as the real API
 	// does when they are sent the wrong way: every language, type-6 news
@@ -68,8 +72,11 @@ type entry struct {
 	reference  string
 	language   string
 	identifier string
-	meta       map[string][]string
+	meta       map[string][]string // the usual filter fields
 	title      string
+
+	once  sync.Once
+	other map[string][]string // every metadata field, decoded on demand
 }
 
 // Record is a copy of one served result, for Options.Mutate. It is
@@ -158,9 +165,27 @@ var entries = sync.OnceValues(func() ([]*entry, error) {
 })
 
 // loadCorpus reads the embedded data once: raw captures first, then the
-// generated topics; a record seen twice (same reference and language) is
-// served once.
+// rebuilt topics.
 func loadCorpus() ([]json.RawMessage, error) {
+	out, err := loadRaw()
+	if err != nil {
+		return nil, err
+	}
+	topics, err := loadTopics()
+	if err != nil {
+		return nil, err
+	}
+	return append(out, topics...), nil
+}
+
+var rawCount = sync.OnceValue(func() int {
+	raws, _ := loadRaw()
+	return len(raws)
+})
+
+// loadRaw reads the raw captures; a record seen twice (same reference and
+// language: a page and a record extracted from it) is kept once.
+func loadRaw() ([]json.RawMessage, error) {
 	var out []json.RawMessage
 	seen := map[string]bool{}
 	add := func(raw json.RawMessage) error {
@@ -204,7 +229,12 @@ func loadCorpus() ([]json.RawMessage, error) {
 			return nil, fmt.Errorf("recorded: %s: %w", name, err)
 		}
 	}
-	f, err := data.Open("data/topics.json.gz")
+	return out, nil
+}
+
+// loadTopics reads the rebuilt topics, one record per line.
+func loadTopics() ([]json.RawMessage, error) {
+	f, err := data.Open("data/topics.jsonl.gz")
 	if err != nil {
 		return nil, err
 	}
@@ -213,13 +243,14 @@ func loadCorpus() ([]json.RawMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recorded: topics: %w", err)
 	}
-	var topics []json.RawMessage
-	if err := json.NewDecoder(zr).Decode(&topics); err != nil {
+	b, err := io.ReadAll(zr)
+	if err != nil {
 		return nil, fmt.Errorf("recorded: topics: %w", err)
 	}
-	for _, r := range topics {
-		if err := add(r); err != nil {
-			return nil, fmt.Errorf("recorded: topics: %w", err)
+	var out []json.RawMessage
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			out = append(out, json.RawMessage(line))
 		}
 	}
 	return out, nil
@@ -237,6 +268,9 @@ func NewHandler(opts Options) *Handler {
 	}
 	h := &Handler{opts: opts}
 	all := slices.Clone(base)
+	if opts.RawOnly {
+		all = all[:rawCount()]
+	}
 	for _, raw := range opts.Extra {
 		e, err := newEntry(raw)
 		if err != nil {
@@ -277,33 +311,58 @@ func (e *entry) mutate(fn func(*Record)) (*entry, error) {
 }
 
 func newEntry(raw json.RawMessage) (*entry, error) {
+	// Decode only what filters usually look at: skipping the big HTML
+	// fields is much cheaper than copying them.
 	var head struct {
-		Reference string          `json:"reference"`
-		Language  string          `json:"language"`
-		Metadata  json.RawMessage `json:"metadata"`
+		Reference string `json:"reference"`
+		Language  string `json:"language"`
+		Metadata  struct {
+			Identifier         []string `json:"identifier"`
+			Title              []string `json:"title"`
+			Language           []string `json:"language"`
+			Type               []string `json:"type"`
+			Status             []string `json:"status"`
+			FrameworkProgramme []string `json:"frameworkProgramme"`
+		} `json:"metadata"`
 	}
 	if err := json.Unmarshal(raw, &head); err != nil {
 		return nil, err
 	}
-	e := &entry{raw: raw, reference: head.Reference, language: head.Language, meta: map[string][]string{}}
-	var md map[string]json.RawMessage
-	_ = json.Unmarshal(head.Metadata, &md) // a record without metadata matches no filter
-	for k, v := range md {
-		var list []string
-		if json.Unmarshal(v, &list) == nil {
-			e.meta[k] = list
-		}
-	}
-	if v := e.meta["identifier"]; len(v) > 0 {
-		e.identifier = v[0]
-	}
-	if v := e.meta["title"]; len(v) > 0 {
-		e.title = v[0]
-	}
-	if e.language == "" && len(e.meta["language"]) > 0 {
-		e.language = e.meta["language"][0]
+	md := head.Metadata
+	e := &entry{raw: raw, reference: head.Reference, language: head.Language, meta: map[string][]string{
+		"identifier":         md.Identifier,
+		"type":               md.Type,
+		"status":             md.Status,
+		"frameworkProgramme": md.FrameworkProgramme,
+		"language":           md.Language,
+	}}
+	e.identifier, e.title = first(md.Identifier), first(md.Title)
+	if e.language == "" {
+		e.language = first(md.Language)
 	}
 	return e, nil
+}
+
+// values returns a metadata field's values, decoding the record for a
+// field outside the usual ones.
+func (e *entry) values(field string) []string {
+	if v, ok := e.meta[field]; ok {
+		return v
+	}
+	e.once.Do(func() {
+		var r struct {
+			Metadata map[string]json.RawMessage `json:"metadata"`
+		}
+		_ = json.Unmarshal(e.raw, &r) // the record decoded once already
+		e.other = map[string][]string{}
+		for k, v := range r.Metadata {
+			var list []string
+			if json.Unmarshal(v, &list) == nil {
+				e.other[k] = list
+			}
+		}
+	})
+	return e.other[field]
 }
 
 // Requests is the number of search requests answered so far.
@@ -573,7 +632,7 @@ func (req request) matches(e *entry, text string) bool {
 		return false
 	}
 	for _, c := range req.terms {
-		vals := e.meta[c.field]
+		vals := e.values(c.field)
 		if !slices.ContainsFunc(vals, func(v string) bool { return slices.Contains(c.values, v) }) {
 			return false
 		}
@@ -618,4 +677,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Records returns every recorded result record as served (raw captures
+// first, then the rebuilt topics), for tests and load scripts that need
+// the records without HTTP.
+func Records() ([]json.RawMessage, error) {
+	raws, err := corpus()
+	return slices.Clone(raws), err
 }

@@ -6,7 +6,7 @@
 // It copies the raw search-API captures as they are (data/raw/) and turns
 // the 629 topics of topics-2026-08.jsonl.gz, which a third-party harvester
 // flattened, back into search-API result records of the real type-1 shape
-// (data/topics.json.gz): metadata arrays of strings, JSON-in-string
+// (data/topics.jsonl.gz, one per line): metadata arrays of strings, JSON-in-string
 // actions/budgetOverview/latestInfos, descriptionByte rebuilt with
 // topicdescriptionkind labels, topicConditions rebuilt with <h4> headings.
 //
@@ -73,15 +73,17 @@ func run(shared, out string) error {
 	records := convert(topics)
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	enc := json.NewEncoder(zw)
+	enc := json.NewEncoder(zw) // one record per line
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(records); err != nil {
-		return err
+	for _, r := range records {
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
 	}
 	if err := zw.Close(); err != nil {
 		return err
 	}
-	dst := filepath.Join(out, "topics.json.gz")
+	dst := filepath.Join(out, "topics.jsonl.gz")
 	if err := os.WriteFile(dst, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
