@@ -204,7 +204,7 @@ func TestMatchEligibility(t *testing.T) {
 		want          []string
 	}{
 		{"PL", "small", []string{"T-MONO", "T-MS", "T-SME"}},
-		{"PL", "large", []string{"T-MONO", "T-MS"}}, // not an SME
+		{"PL", "large", []string{"T-MONO", "T-MS"}},     // not an SME
 		{"PT", "", []string{"T-MONO", "T-MS", "T-SME"}}, // size unknown: not filtered
 		{"BE", "small", []string{"T-MONO", "T-MS"}},     // not a Widening country
 		{"CH", "small", []string{"T-MONO"}},             // neither a Member State, Iceland, Norway nor Widening
