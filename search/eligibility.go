@@ -152,7 +152,17 @@ func parseEligibility(conditions []funding.Section) []finding {
 func parseSentence(s string) []finding {
 	var out []finding
 	sent := clip(s, 0, 0)
-	if !smeOnlyNot.MatchString(s) {
+	// Cheap substring checks first: the regexes run on few sentences.
+	lower := strings.ToLower(s)
+	has := func(subs ...string) bool {
+		for _, sub := range subs {
+			if strings.Contains(lower, sub) {
+				return true
+			}
+		}
+		return false
+	}
+	if has("sme", "small and medium") && !smeOnlyNot.MatchString(s) {
 		for _, re := range smeOnlyRes {
 			if re.MatchString(s) {
 				out = append(out, finding{rule: funding.RuleSMEOnly, sentence: sent, midCaps: midCapRe.MatchString(s)})
@@ -160,7 +170,7 @@ func parseSentence(s string) []finding {
 			}
 		}
 	}
-	if countryTrigger.MatchString(s) && !countryNot.MatchString(s) {
+	if has("established in") && countryTrigger.MatchString(s) && !countryNot.MatchString(s) {
 		f := finding{rule: funding.RuleCountry, sentence: sent,
 			coordinatorOnly: coordinatorRe.MatchString(s), openEnded: openEndedRe.MatchString(s)}
 		if msRe.MatchString(s) {
@@ -185,6 +195,9 @@ func parseSentence(s string) []finding {
 		}
 	}
 	for _, re := range consortiumRes {
+		if !has("at least", "minimum of", "consortia of") {
+			break
+		}
 		m := re.FindStringSubmatch(s)
 		if m == nil {
 			continue
@@ -202,7 +215,7 @@ func parseSentence(s string) []finding {
 		out = append(out, f)
 		break
 	}
-	if monoRes.MatchString(s) {
+	if has("mono", "single", "one legal entity", "consortium", "individual applicant") && monoRes.MatchString(s) {
 		out = append(out, finding{rule: funding.RuleMonoBeneficiary, sentence: sent})
 	}
 	return out

@@ -182,7 +182,10 @@ func (ix *Index) open(ctx context.Context) error {
 	}
 	if idx == nil {
 		ix.alias = bleve.NewIndexAlias()
-		return ix.rebuild(ctx, calls)
+		if err := ix.rebuild(ctx, calls); err != nil {
+			return err
+		}
+		return ix.removeLeftovers(ix.curName) // the folder of the old mapping
 	}
 	ix.cur, ix.curName = idx, m.Current
 	ix.alias = bleve.NewIndexAlias(idx)
