@@ -1,0 +1,327 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"callmatch/crawler"
+	"callmatch/crawler/recorded"
+	"callmatch/search"
+	"callmatch/server"
+	"callmatch/store"
+)
+
+// serve runs the web server with its schedulers until ctx is cancelled.
+func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) error {
+	if demo {
+		var stopPortal func()
+		var err error
+		cfg, stopPortal, err = startDemo(cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer stopPortal()
+	}
+	logger.Info("Starting callmatch", slog.String("config", cfg.String()), slog.Bool("demo", demo))
+
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), st, logger)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+
+	cache := newCache(cfg, logger)
+	defer cache.Close()
+
+	// Ready once the store holds calls (or a first crawl finished).
+	var crawled atomic.Bool
+	if n, err := st.CallCount(ctx); err == nil && n > 0 {
+		crawled.Store(true)
+	}
+	ready := func() error {
+		if !crawled.Load() {
+			return errors.New("first crawl in progress")
+		}
+		return nil
+	}
+
+	metrics := server.NewMetrics()
+	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL}, server.Deps{
+		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready,
+	})
+	if err != nil {
+		return err
+	}
+
+	var wg sync.WaitGroup
+	bg, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+
+	syncer := &indexSyncer{store: st, index: ix, logger: logger}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		syncer.loop(bg, 10*time.Second)
+	}()
+	go func() {
+		defer wg.Done()
+		c := crawler.New(crawlerConfig(cfg), st, logger)
+		runCrawl := func() {
+			sum, err := c.Run(bg, nil)
+			outcome := "ok"
+			if err != nil {
+				outcome = "failed"
+			}
+			metrics.CrawlRuns.WithLabelValues(outcome).Inc()
+			_ = sum // the crawler logs the run's figures itself
+			if err := syncer.sync(bg); err != nil {
+				logger.Error("Index sync failed", slog.Any("error", err))
+			}
+			if err == nil {
+				crawled.Store(true)
+			}
+		}
+		if demo || !crawled.Load() {
+			runCrawl()
+		}
+		t := time.NewTicker(cfg.CrawlInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-t.C:
+				runCrawl()
+			}
+		}
+	}()
+
+	errc := make(chan error, 1)
+	addr := ":" + strconv.Itoa(cfg.Port)
+	go func() { errc <- srv.Listen(addr) }()
+	logger.Info("Listening", slog.String("addr", addr), slog.String("url", cfg.BaseURL))
+
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		logger.Info("Shutting down")
+		err = srv.Shutdown(20 * time.Second)
+	}
+	stopBackground()
+	wg.Wait()
+	return err
+}
+
+// startDemo serves the recorded portal on a loopback port and points the
+// configuration at it and at a fresh data folder.
+func startDemo(cfg Config, logger *slog.Logger) (Config, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return cfg, nil, fmt.Errorf("demo: listen: %w", err)
+	}
+	hs := &http.Server{Handler: recorded.NewHandler(recorded.Options{}), ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(ln) //nolint:errcheck // ends with Close below
+	dir, err := os.MkdirTemp("", "callmatch-demo-")
+	if err != nil {
+		hs.Close()
+		return cfg, nil, fmt.Errorf("demo: data folder: %w", err)
+	}
+	cfg.DataDir = dir
+	cfg.DatabaseURL = ""
+	cfg.PortalSearchURL = "http://" + ln.Addr().String() + "/search-api/prod/rest/search"
+	cfg.PortalProgrammes = recorded.ProgrammeIDs()
+	logger.Info("Demo: serving the recorded portal", slog.String("url", cfg.PortalSearchURL), slog.String("data_dir", dir))
+	return cfg, func() {
+		hs.Close()
+		os.RemoveAll(dir)
+	}, nil
+}
+
+func crawlerConfig(cfg Config) crawler.Config {
+	return crawler.Config{
+		SearchURL:  cfg.PortalSearchURL,
+		Programmes: cfg.PortalProgrammes,
+	}
+}
+
+func newCache(cfg Config, logger *slog.Logger) server.Cache {
+	if cfg.RedisURL == "" {
+		logger.Info("No REDIS_URL: match results are cached in-process, not shared between instances")
+		return server.NewMemoryCache(0)
+	}
+	opt, err := server.RedisOptions(cfg.RedisURL)
+	if err != nil {
+		logger.Warn("Bad REDIS_URL: using the in-process cache", slog.Any("error", err))
+		return server.NewMemoryCache(0)
+	}
+	redis.SetLogger(quietRedisLogger{})
+	return server.NewRedisCache(redis.NewClient(opt))
+}
+
+// quietRedisLogger drops go-redis's own pool logs: failures reach the
+// server's cache health, which logs them once in a while.
+type quietRedisLogger struct{}
+
+func (quietRedisLogger) Printf(context.Context, string, ...any) {}
+
+// crawlOnce runs one crawl, with a progress bar on a terminal and a summary line.
+func crawlOnce(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) error {
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var progress func(done, total int)
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("crawling"),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+		progress = func(done, total int) {
+			if total > 0 {
+				bar.ChangeMax(total)
+			}
+			bar.Set(done) //nolint:errcheck // a progress bar write error is not worth failing a crawl
+		}
+		defer bar.Finish() //nolint:errcheck
+	}
+	c := crawler.New(crawlerConfig(cfg), st, logger)
+	sum, err := c.Run(ctx, progress)
+	switch {
+	case sum.New+sum.Changed+sum.Gone == 0 && err == nil:
+		fmt.Fprintf(stdout, "crawl: %d calls seen on %d pages, nothing changed: nothing written\n", sum.Seen, sum.Pages)
+	default:
+		fmt.Fprintf(stdout, "crawl: %d calls seen on %d pages: %d new, %d changed, %d unchanged, %d gone, %d errors\n",
+			sum.Seen, sum.Pages, sum.New, sum.Changed, sum.Unchanged, sum.Gone, len(sum.Errors))
+	}
+	if err != nil {
+		return fmt.Errorf("crawl failed: %w", err)
+	}
+	return nil
+}
+
+// reindex rebuilds the index. When a server owns the index (its lock is
+// held), the request is left in the store and that server rebuilds.
+func reindex(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Writer) error {
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), st, logger)
+	if errors.Is(err, search.ErrLocked) {
+		if err := st.SetMeta(ctx, reindexRequestKey, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "reindex: a running server owns the index; it will rebuild it within a minute")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	start := time.Now()
+	if err := ix.Rebuild(ctx); err != nil {
+		return err
+	}
+	n, _ := ix.Count()
+	fmt.Fprintf(stdout, "reindex: %d calls indexed in %s\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+const reindexRequestKey = "reindex_requested_at"
+
+func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, stdout io.Writer) error {
+	return errors.New("digest: not yet available (e-mail digests come with a later release)")
+}
+
+func staffAdd(ctx context.Context, cfg Config, email string, logger *slog.Logger, stdout io.Writer) error {
+	return errors.New("staff add: not yet available (the staff area comes with a later release)")
+}
+
+// indexSyncer keeps the search index in step with the store: the store is
+// the truth, the index is derived. It polls the store's generation, so calls
+// written by another process (callmatch crawl, another instance) reach this
+// index too.
+type indexSyncer struct {
+	store  *store.Store
+	index  *search.Index
+	logger *slog.Logger
+
+	mu        sync.Mutex
+	lastGen   int64
+	lastSince time.Time
+}
+
+func (s *indexSyncer) loop(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.sync(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Error("Index sync failed", slog.Any("error", err))
+			}
+		}
+	}
+}
+
+// sync applies to the index the calls changed since the last sync, or
+// rebuilds it when someone asked (callmatch reindex while this server runs).
+func (s *indexSyncer) sync(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if req, err := s.store.Meta(ctx, reindexRequestKey); err == nil && req != "" {
+		s.logger.Info("Rebuilding the index on request", slog.String("requested_at", req))
+		if err := s.index.Rebuild(ctx); err != nil {
+			return err
+		}
+		if err := s.store.SetMeta(ctx, reindexRequestKey, ""); err != nil {
+			return err
+		}
+	}
+	gen, err := s.store.Generation(ctx)
+	if err != nil {
+		return err
+	}
+	if gen == s.lastGen {
+		return nil
+	}
+	started := time.Now()
+	// A small overlap: a write that committed while the previous sync read
+	// is picked up again rather than missed. Upserts are idempotent.
+	since := s.lastSince.Add(-time.Minute)
+	calls, err := s.store.CallsChangedSince(ctx, since)
+	if err != nil {
+		return err
+	}
+	if err := s.index.Upsert(ctx, calls); err != nil {
+		return err
+	}
+	s.lastGen, s.lastSince = gen, started
+	if len(calls) > 0 {
+		s.logger.Info("Index synced", slog.Int("calls", len(calls)), slog.Int64("generation", gen))
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.DataDir != "./data" || c.CrawlInterval != 6*time.Hour || c.BaseURL != "http://localhost:8080" {
+		t.Errorf("defaults = %+v", c)
+	}
+	if strings.Join(c.PortalProgrammes, ",") != "43152860,43108390" {
+		t.Errorf("PortalProgrammes = %v, want Digital Europe and Horizon Europe", c.PortalProgrammes)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"bad port", map[string]string{"PORT": "eighty"}, "PORT"},
+		{"port out of range", map[string]string{"PORT": "70000"}, "PORT"},
+		{"bad interval", map[string]string{"CRAWL_INTERVAL": "often"}, "CRAWL_INTERVAL"},
+		{"tiny interval", map[string]string{"CRAWL_INTERVAL": "1s"}, "CRAWL_INTERVAL"},
+		{"bad log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"mysql", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
+		{"bad redis", map[string]string{"REDIS_URL": "localhost:6379"}, "REDIS_URL"},
+		{"bad base url", map[string]string{"BASE_URL": "ftp://x"}, "BASE_URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadConfig(env(tc.env))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("LoadConfig(%v) error = %v, want one naming %s", tc.env, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigStringRedactsSecrets(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{
+		"DATABASE_URL": "postgres://u:hunter2@db/x", "SMTP_URL": "smtp://m:s3cret@mail:587", "REDIS_URL": "redis://:pw@r:6379/0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.String()
+	for _, secret := range []string{"hunter2", "s3cret", ":pw@"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("String() = %q leaks %q", s, secret)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// dependency is one line of /readyz.
+type dependency struct {
+	Status string `json:"status"` // ok, degraded, down, starting
+	Detail string `json:"detail,omitempty"`
+}
+
+// readyz reports the store, the index and the cache. The process is ready
+// when the store and the index are; a degraded cache is reported but does
+// not make it unready (requests are then served uncached).
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	deps := map[string]dependency{}
+	ready := true
+
+	if err := s.store.Ping(ctx); err != nil {
+		deps["store"] = dependency{Status: "down", Detail: err.Error()}
+		ready = false
+	} else {
+		deps["store"] = dependency{Status: "ok", Detail: s.store.Driver()}
+	}
+
+	if n, err := s.index.Count(); err != nil {
+		deps["index"] = dependency{Status: "down", Detail: err.Error()}
+		ready = false
+	} else {
+		deps["index"] = dependency{Status: "ok", Detail: formatCount(n, "calls")}
+	}
+
+	cacheDep := dependency{Status: "ok", Detail: s.cache.Name()}
+	if s.cache.Name() == "memory" {
+		cacheDep.Detail = "in-process (no REDIS_URL): not shared between instances"
+	}
+	if err := s.cache.Ping(ctx); err != nil {
+		s.health.failed("ping", err)
+		cacheDep = dependency{Status: "degraded", Detail: "serving uncached: " + err.Error()}
+	} else if s.health.degraded() {
+		cacheDep = dependency{Status: "degraded", Detail: "recent cache errors: serving uncached"}
+	}
+	deps["cache"] = cacheDep
+
+	if s.readyFn != nil {
+		if err := s.readyFn(); err != nil {
+			deps["crawl"] = dependency{Status: "starting", Detail: err.Error()}
+			ready = false
+		} else {
+			deps["crawl"] = dependency{Status: "ok"}
+		}
+	}
+	status := fiber.StatusOK
+	overall := "ready"
+	if !ready {
+		status, overall = fiber.StatusServiceUnavailable, "unready"
+	}
+	return c.Status(status).JSON(fiber.Map{"status": overall, "dependencies": deps})
+}
+
+func formatCount(n uint64, unit string) string {
+	return strconv.FormatUint(n, 10) + " " + unit
+}

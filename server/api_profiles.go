@@ -1,0 +1,203 @@
+package server
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"callmatch/funding"
+	"callmatch/store"
+)
+
+// profileInput is the body of POST and PUT /api/v1/profiles.
+type profileInput struct {
+	Name          string   `json:"name"`
+	Email         string   `json:"email"`
+	Country       string   `json:"country"`
+	Size          string   `json:"size"`
+	Description   string   `json:"description"`
+	Keywords      []string `json:"keywords"`
+	Domains       []string `json:"domains"`
+	Programmes    []string `json:"programmes"`
+	TypesOfAction []string `json:"types_of_action"`
+	BudgetMin     int64    `json:"budget_min"`
+	BudgetMax     int64    `json:"budget_max"`
+	TRL           int      `json:"trl"`
+}
+
+func (in profileInput) apply(p *funding.Profile) {
+	p.Name, p.Email, p.Country, p.Size, p.Description = in.Name, in.Email, in.Country, in.Size, in.Description
+	p.Keywords, p.Domains, p.Programmes, p.TypesOfAction = in.Keywords, in.Domains, in.Programmes, in.TypesOfAction
+	p.BudgetMin, p.BudgetMax, p.TRL = in.BudgetMin, in.BudgetMax, in.TRL
+}
+
+// decodeJSON reads exactly one JSON object with no unknown fields.
+func decodeJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			return badRequest(fmt.Sprintf("%s: wrong type (want %s)", te.Field, te.Type))
+		case errors.Is(err, io.EOF):
+			return badRequest("empty body: a JSON object is expected")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return badRequest(strings.TrimPrefix(err.Error(), "json: "))
+		default:
+			return badRequest("malformed JSON")
+		}
+	}
+	if dec.More() {
+		return badRequest("one JSON object is expected")
+	}
+	return nil
+}
+
+// decodeProfile parses and validates a profile body; nothing is stored on error.
+func decodeProfile(body []byte, p *funding.Profile) error {
+	var in profileInput
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	in.apply(p)
+	p.Normalize()
+	return p.Validate()
+}
+
+// newSecret returns n random bytes, base64url-encoded.
+func newSecret(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // the OS is broken: nothing safe to do
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashToken is how tokens are stored: never in clear.
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Server) createProfile(c *fiber.Ctx) error {
+	var p funding.Profile
+	if err := decodeProfile(c.Body(), &p); err != nil {
+		return err
+	}
+	p.ID = newSecret(9)
+	token := newSecret(32)
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	if err := s.store.CreateProfile(ctx, &p, hashToken(token)); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": p.ID, "token": token})
+}
+
+// authorizedProfile loads the profile of the :id parameter when the request
+// carries its token. A wrong token and an unknown id answer alike (404 for
+// unknown ids would let anyone probe which ids exist: both are 401/404 by rule
+// below), and nobody reaches another SME's profile.
+func (s *Server) authorizedProfile(c *fiber.Ctx) (*funding.Profile, error) {
+	id := c.Params("id")
+	if !validID(id) {
+		return nil, notFound("no such profile")
+	}
+	token, ok := bearerToken(c)
+	if !ok {
+		return nil, unauthorized("missing bearer token")
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	want, err := s.store.ProfileTokenHash(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("no such profile")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) != 1 {
+		return nil, forbidden("this token does not open this profile")
+	}
+	return s.store.Profile(ctx, id)
+}
+
+func bearerToken(c *fiber.Ctx) (string, bool) {
+	h := c.Get(fiber.HeaderAuthorization)
+	const prefix = "Bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return "", false
+	}
+	return strings.TrimSpace(h[len(prefix):]), true
+}
+
+func (s *Server) getProfile(c *fiber.Ctx) error {
+	p, err := s.authorizedProfile(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) updateProfile(c *fiber.Ctx) error {
+	p, err := s.authorizedProfile(c)
+	if err != nil {
+		return err
+	}
+	if err := decodeProfile(c.Body(), p); err != nil {
+		return err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	if err := s.store.UpdateProfile(ctx, p); err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) deleteProfile(c *fiber.Ctx) error {
+	p, err := s.authorizedProfile(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	if err := s.store.DeleteProfile(ctx, p.ID); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) getMatches(c *fiber.Ctx) error {
+	p, err := s.authorizedProfile(c)
+	if err != nil {
+		return err
+	}
+	limit := 20
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return badRequest("limit: must be a whole number between 1 and 100")
+		}
+		limit = n
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	res, err := s.matchesFor(ctx, p, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}

@@ -1,0 +1,230 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"callmatch/funding"
+)
+
+// redisServer starts a private redis-server on a free loopback port, so a
+// test may stop it. Without redis-server the test skips, except under CI.
+func redisServer(t *testing.T) (addr string, stop func()) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is not installed (CI must have it: see .ci/test)")
+		}
+		t.Skip("redis-server not installed")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not start on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}
+	t.Cleanup(stop)
+	return addr, stop
+}
+
+func redisCacheAt(t *testing.T, addr string) *RedisCache {
+	t.Helper()
+	opt, err := RedisOptions("redis://" + addr + "/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	redis.SetLogger(silentRedis{})
+	c := NewRedisCache(redis.NewClient(opt))
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func getMatches(t *testing.T, s *Server, p created) matchesAnswer {
+	t.Helper()
+	var a matchesAnswer
+	if code := do(t, s, "GET", "/api/v1/profiles/"+p.ID+"/matches", p.Token, nil, &a); code != 200 {
+		t.Fatalf("matches = %d %s, want 200", code, a.Error)
+	}
+	return a
+}
+
+func TestRedisCacheHitMissAndInvalidation(t *testing.T) {
+	addr, _ := redisServer(t)
+	s := newTestServer(t, redisCacheAt(t, addr))
+	p := createProfile(t, s, belgianSOC())
+
+	if a := getMatches(t, s, p); a.Cached {
+		t.Error("first request: cached = true, want a miss")
+	}
+	second := getMatches(t, s, p)
+	if !second.Cached {
+		t.Error("second request: cached = false, want a hit")
+	}
+	if len(second.Matches) == 0 {
+		t.Fatal("no matches")
+	}
+
+	t.Run("profile edit", func(t *testing.T) {
+		edit := belgianSOC()
+		edit["keywords"] = []string{"SOC", "MISP"}
+		if code := do(t, s, "PUT", "/api/v1/profiles/"+p.ID, p.Token, edit, nil); code != 200 {
+			t.Fatalf("PUT = %d", code)
+		}
+		if a := getMatches(t, s, p); a.Cached {
+			t.Error("after a profile edit: cached = true, want the new version computed")
+		}
+		if a := getMatches(t, s, p); !a.Cached {
+			t.Error("after a profile edit, second request: cached = false")
+		}
+	})
+
+	t.Run("index change", func(t *testing.T) {
+		// Reindexing one call, as a crawl that changed it would, bumps the generation.
+		f := sharedFixture(t)
+		call, err := f.store.Call(context.Background(), second.Matches[0].CallID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := f.index.Generation()
+		if err := f.index.Upsert(context.Background(), []funding.Call{*call}); err != nil {
+			t.Fatal(err)
+		}
+		if f.index.Generation() == before {
+			t.Fatal("index generation did not move on upsert")
+		}
+		if a := getMatches(t, s, p); a.Cached {
+			t.Error("after an index change: cached = true, want recomputed")
+		}
+	})
+}
+
+func TestStoppedRedisServesUncached(t *testing.T) {
+	addr, stop := redisServer(t)
+	s := newTestServer(t, redisCacheAt(t, addr))
+	p := createProfile(t, s, belgianSOC())
+	getMatches(t, s, p)
+	stop()
+	for i := 0; i < 3; i++ {
+		if a := getMatches(t, s, p); a.Cached || len(a.Matches) == 0 {
+			t.Errorf("with Redis stopped: cached=%v, %d matches; want uncached answers", a.Cached, len(a.Matches))
+		}
+	}
+	var ready struct {
+		Status       string
+		Dependencies map[string]dependency
+	}
+	do(t, s, "GET", "/readyz", "", nil, &ready)
+	if ready.Dependencies["cache"].Status != "degraded" {
+		t.Errorf("readyz cache = %+v, want degraded", ready.Dependencies["cache"])
+	}
+	if ready.Dependencies["store"].Status != "ok" || ready.Dependencies["index"].Status != "ok" {
+		t.Errorf("readyz = %+v", ready)
+	}
+}
+
+// hungRedis accepts connections and never answers.
+func hungRedis(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+func TestHungRedisStaysFast(t *testing.T) {
+	s := newTestServer(t, redisCacheAt(t, hungRedis(t)))
+	p := createProfile(t, s, belgianSOC())
+	getMatches(t, s, p) // warm the index's own caches
+	start := time.Now()
+	const n = 5
+	for i := 0; i < n; i++ {
+		if a := getMatches(t, s, p); a.Cached || len(a.Matches) == 0 {
+			t.Errorf("hung Redis: cached=%v, %d matches", a.Cached, len(a.Matches))
+		}
+	}
+	// go-redis's defaults would wait 5 s per call here; the tuned client
+	// gives up within a few hundred milliseconds. The bound is loose on purpose.
+	if per := time.Since(start) / n; per > 2*time.Second {
+		t.Errorf("hung Redis: %v per request, want well under 2 s", per)
+	}
+}
+
+func TestMemoryCacheWithoutRedis(t *testing.T) {
+	s := newTestServer(t, nil)
+	p := createProfile(t, s, belgianSOC())
+	if a := getMatches(t, s, p); a.Cached {
+		t.Error("first: cached")
+	}
+	if a := getMatches(t, s, p); !a.Cached {
+		t.Error("second: not cached")
+	}
+	var ready struct{ Dependencies map[string]dependency }
+	do(t, s, "GET", "/readyz", "", nil, &ready)
+	if c := ready.Dependencies["cache"]; c.Status != "ok" || c.Detail == "" {
+		t.Errorf("readyz cache = %+v, want ok with a note that it is in-process", c)
+	}
+}
+
+type silentRedis struct{}
+
+func (silentRedis) Printf(context.Context, string, ...any) {}

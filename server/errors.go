@@ -1,0 +1,57 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"callmatch/funding"
+	"callmatch/store"
+)
+
+// apiError is an error with the status and the message a client may see.
+type apiError struct {
+	status  int
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func badRequest(msg string) error   { return &apiError{fiber.StatusBadRequest, msg} }
+func unauthorized(msg string) error { return &apiError{fiber.StatusUnauthorized, msg} }
+func forbidden(msg string) error    { return &apiError{fiber.StatusForbidden, msg} }
+func notFound(msg string) error     { return &apiError{fiber.StatusNotFound, msg} }
+
+// handleError maps every error to one status and one message: JSON
+// {"error": "..."} under /api, a plain page elsewhere. Unknown errors are
+// logged once here and shown as a generic 500.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status, msg := fiber.StatusInternalServerError, "internal error"
+	var (
+		ae *apiError
+		ve *funding.ValidationError
+		fe *fiber.Error
+	)
+	switch {
+	case errors.As(err, &ae):
+		status, msg = ae.status, ae.message
+	case errors.As(err, &ve):
+		status, msg = fiber.StatusBadRequest, ve.Error()
+	case errors.Is(err, store.ErrNotFound):
+		status, msg = fiber.StatusNotFound, "not found"
+	case errors.As(err, &fe):
+		status, msg = fe.Code, fe.Message
+	default:
+		s.logger.Error("Request failed", slog.String("method", c.Method()), slog.String("path", c.Path()), slog.Any("error", err))
+	}
+	if strings.HasPrefix(c.Path(), "/api/") || status == fiber.StatusRequestEntityTooLarge && !acceptsHTML(c) {
+		return c.Status(status).JSON(fiber.Map{"error": msg})
+	}
+	return s.renderError(c, status, msg)
+}
+
+func acceptsHTML(c *fiber.Ctx) bool {
+	return strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
+}

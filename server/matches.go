@@ -1,0 +1,209 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"callmatch/funding"
+	"callmatch/search"
+)
+
+// matchesResponse is the contract's answer of GET /api/v1/profiles/{id}/matches.
+type matchesResponse struct {
+	ProfileID   string          `json:"profile_id"`
+	GeneratedAt time.Time       `json:"generated_at"`
+	Cached      bool            `json:"cached"`
+	Matches     []funding.Match `json:"matches"`
+}
+
+// cachedMatches is what the cache holds: the matcher's ranked list, before
+// the per-profile curations and dismissals, which are cheap to apply on read
+// and change without a profile edit.
+type cachedMatches struct {
+	GeneratedAt time.Time       `json:"generated_at"`
+	Matches     []funding.Match `json:"matches"`
+}
+
+// matchPoolSize is how many matches are computed and cached per profile
+// version; requests cut it to their limit after curation.
+const matchPoolSize = 100
+
+// matchCacheKey versions a match list by everything it is computed from: the
+// profile's version, the index generation and the day (days-to-deadline and
+// the deadline horizon move daily). An edit or a crawl that changed calls
+// makes a new key; old ones expire by TTL, nothing is deleted by hand.
+func matchCacheKey(p *funding.Profile, generation int64, now time.Time) string {
+	return fmt.Sprintf("cm:v1:match:%s:p%d:g%d:%s", p.ID, p.Version, generation, now.UTC().Format("20060102"))
+}
+
+// matchesFor returns the profile's matches: from the cache when it can, else
+// computed once for all concurrent callers (singleflight) and stored. A cache
+// that fails is logged and skipped: the answer is then computed, uncached.
+func (s *Server) matchesFor(ctx context.Context, p *funding.Profile, limit int) (matchesResponse, error) {
+	now := s.cfg.Now()
+	key := matchCacheKey(p, s.index.Generation(), now)
+	res := matchesResponse{ProfileID: p.ID}
+
+	var list cachedMatches
+	if b, ok, err := s.cache.Get(ctx, key); err != nil {
+		s.health.failed("get", err)
+	} else if ok && json.Unmarshal(b, &list) == nil {
+		res.Cached = true
+		s.metrics.cacheHits.Inc()
+	}
+	if !res.Cached {
+		s.metrics.cacheMisses.Inc()
+		profile := *p
+		ch := s.flight.DoChan(key, func() (any, error) {
+			// The first caller's context must not cancel the others' work.
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RequestTimeout)
+			defer cancel()
+			return s.computeMatches(fctx, &profile, key, now)
+		})
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case r := <-ch:
+			if r.Err != nil {
+				return res, r.Err
+			}
+			list = r.Val.(cachedMatches)
+		}
+	}
+	res.GeneratedAt = list.GeneratedAt
+	ms, err := s.curate(ctx, p, list.Matches, now)
+	if err != nil {
+		return res, err
+	}
+	if len(ms) > limit {
+		ms = ms[:limit]
+	}
+	res.Matches = ms
+	return res, nil
+}
+
+func (s *Server) computeMatches(ctx context.Context, p *funding.Profile, key string, now time.Time) (cachedMatches, error) {
+	ms, err := s.index.Match(ctx, p, search.MatchOptions{Now: now, Limit: matchPoolSize, MinDaysToDeadline: s.cfg.MinDaysToDeadline})
+	if err != nil {
+		return cachedMatches{}, err
+	}
+	if ms == nil {
+		ms = []funding.Match{}
+	}
+	list := cachedMatches{GeneratedAt: now.UTC(), Matches: ms}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return list, err
+	}
+	ttl := s.cfg.MatchTTL + time.Duration(rand.Int64N(int64(s.cfg.MatchTTL)/10+1)) // jitter spreads expiry
+	if err := s.cache.Set(ctx, key, b, ttl); err != nil {
+		s.health.failed("set", err)
+	}
+	return list, nil
+}
+
+// curate applies what is specific to the profile and changes without a
+// profile edit: calls it marked "not relevant" disappear, staff hides remove
+// calls, staff recommendations come first with their note.
+func (s *Server) curate(ctx context.Context, p *funding.Profile, ms []funding.Match, now time.Time) ([]funding.Match, error) {
+	dismissed, err := s.store.Dismissed(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	curations, err := s.store.Curations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hidden := map[string]bool{}
+	for _, id := range dismissed {
+		hidden[id] = true
+	}
+	recommended := map[string]*funding.CuratedNote{}
+	var order []string // recommendations, newest first
+	for i := len(curations) - 1; i >= 0; i-- {
+		cu := curations[i]
+		if !curationApplies(&cu, p) {
+			continue
+		}
+		switch cu.Action {
+		case funding.CurationHide:
+			hidden[cu.CallID] = true
+		case funding.CurationRecommend:
+			if _, seen := recommended[cu.CallID]; !seen {
+				recommended[cu.CallID] = &funding.CuratedNote{Note: cu.Note, By: cu.By}
+				order = append(order, cu.CallID)
+			}
+		}
+	}
+	out := make([]funding.Match, 0, len(ms)+len(order))
+	inList := map[string]bool{}
+	for _, m := range ms {
+		inList[m.CallID] = true
+	}
+	// Recommended calls first, even when the matcher did not rank them.
+	for _, id := range order {
+		if hidden[id] {
+			continue
+		}
+		if i := slices.IndexFunc(ms, func(m funding.Match) bool { return m.CallID == id }); i >= 0 {
+			m := ms[i]
+			m.Curated = recommended[id]
+			out = append(out, m)
+			continue
+		}
+		call, err := s.store.Call(ctx, id)
+		if err != nil {
+			continue // a recommendation of a call that is gone from the store is skipped
+		}
+		if st := call.StatusAt(now); st == funding.StatusClosed {
+			continue
+		}
+		m := funding.Match{CallID: call.ID, Title: call.Title, Programme: call.Programme, Status: call.StatusAt(now),
+			Deadline: call.NextDeadline(now), BudgetMin: call.Budget.MinContribution, BudgetMax: call.Budget.MaxContribution,
+			URL: call.URL, Curated: recommended[id], Reasons: []funding.Reason{}, Eligibility: []funding.EligibilityCheck{}}
+		if m.Deadline != nil {
+			m.DaysLeft = int(m.Deadline.Sub(now).Hours() / 24)
+		}
+		out = append(out, m)
+	}
+	for _, m := range ms {
+		if hidden[m.CallID] || recommended[m.CallID] != nil {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// curationApplies reports whether a curation targets the profile, directly or
+// through a segment (every field set in the segment must match).
+func curationApplies(cu *funding.Curation, p *funding.Profile) bool {
+	if cu.ProfileID != "" {
+		return cu.ProfileID == p.ID
+	}
+	sg := cu.Segment
+	if sg == nil {
+		return false
+	}
+	if sg.Domain != "" && !slices.Contains(p.Domains, sg.Domain) {
+		return false
+	}
+	if sg.Size != "" && sg.Size != p.Size {
+		return false
+	}
+	if sg.Keyword != "" {
+		kw := strings.ToLower(sg.Keyword)
+		found := strings.Contains(strings.ToLower(p.Description), kw) || slices.ContainsFunc(p.Keywords, func(k string) bool {
+			return strings.Contains(strings.ToLower(k), kw)
+		})
+		if !found {
+			return false
+		}
+	}
+	return sg.Domain != "" || sg.Size != "" || sg.Keyword != ""
+}

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+)
+
+// Metrics are the Prometheus series of one process, served on /metrics.
+type Metrics struct {
+	registry    *prometheus.Registry
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	cacheHits   prometheus.Counter
+	cacheMisses prometheus.Counter
+	cacheErrors prometheus.Counter
+	CrawlRuns   *prometheus.CounterVec // label outcome: ok | failed
+	Digests     *prometheus.CounterVec // label outcome: sent | failed | bounced
+}
+
+// NewMetrics registers callmatch's series (and the Go runtime's) on a fresh registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "callmatch_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "callmatch_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+		cacheHits:   prometheus.NewCounter(prometheus.CounterOpts{Name: "callmatch_match_cache_hits_total", Help: "Match lists served from the cache."}),
+		cacheMisses: prometheus.NewCounter(prometheus.CounterOpts{Name: "callmatch_match_cache_misses_total", Help: "Match lists computed."}),
+		cacheErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "callmatch_match_cache_errors_total", Help: "Cache operations that failed (served uncached)."}),
+		CrawlRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "callmatch_crawl_runs_total", Help: "Crawl runs by outcome.",
+		}, []string{"outcome"}),
+		Digests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "callmatch_digests_total", Help: "Digests by outcome.",
+		}, []string{"outcome"}),
+	}
+	m.registry.MustRegister(m.requests, m.latency, m.cacheHits, m.cacheMisses, m.cacheErrors, m.CrawlRuns, m.Digests,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Register adds further collectors (e.g. gauges owned by the index).
+func (m *Metrics) Register(cs ...prometheus.Collector) { m.registry.MustRegister(cs...) }
+
+// middleware counts every request by its route pattern (never the raw path:
+// ids would make unbounded label values).
+func (m *Metrics) middleware(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	route := c.Route().Path
+	if route == "" || route == "/" && c.Path() != "/" {
+		route = "unmatched"
+	}
+	status := c.Response().StatusCode()
+	if err != nil {
+		if fe, ok := err.(*fiber.Error); ok {
+			status = fe.Code
+		} else if ae, ok := err.(*apiError); ok {
+			status = ae.status
+		} else {
+			status = fiber.StatusInternalServerError
+		}
+	}
+	m.requests.WithLabelValues(route, c.Method(), strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route, c.Method()).Observe(time.Since(start).Seconds())
+	return err
+}
+
+func (m *Metrics) handler() fiber.Handler {
+	h := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	return func(c *fiber.Ctx) error {
+		h(c.Context())
+		return nil
+	}
+}

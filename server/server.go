@@ -1,0 +1,121 @@
+// Package server is callmatch's Fiber app: the JSON API under /api/v1, the
+// HTML pages, health and metrics, and the match cache.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"golang.org/x/sync/singleflight"
+
+	"callmatch/search"
+	"callmatch/store"
+	"callmatch/ui"
+)
+
+// Config holds the server's settings; zero values get defaults in New.
+type Config struct {
+	BaseURL           string
+	MinDaysToDeadline int           // matches drop calls closing sooner (default 14)
+	MatchTTL          time.Duration // cache lifetime of a match list (default 15 min, +0-10% jitter)
+	RequestTimeout    time.Duration // budget of a request's I/O (default 10 s)
+	BodyLimit         int           // bytes (default 1 MiB)
+	Now               func() time.Time
+}
+
+// Server wires the HTTP layer to the store, the index and the cache.
+type Server struct {
+	app     *fiber.App
+	cfg     Config
+	store   *store.Store
+	index   *search.Index
+	cache   Cache
+	metrics *Metrics
+	views   *ui.Engine
+	health  *cacheHealth
+	flight  singleflight.Group
+	logger  *slog.Logger
+	readyFn func() error // extra readiness condition (e.g. the first crawl is done)
+}
+
+// Deps are the parts the server works with. Cache and Metrics may be nil
+// (an in-process cache, fresh metrics); Ready, when set, is consulted by /readyz.
+type Deps struct {
+	Store   *store.Store
+	Index   *search.Index
+	Cache   Cache
+	Metrics *Metrics
+	Logger  *slog.Logger
+	Ready   func() error
+}
+
+// New builds the app.
+func New(cfg Config, d Deps) (*Server, error) {
+	if cfg.MinDaysToDeadline <= 0 {
+		cfg.MinDaysToDeadline = 14
+	}
+	if cfg.MatchTTL <= 0 {
+		cfg.MatchTTL = 15 * time.Minute
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = 1 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if d.Cache == nil {
+		d.Cache = NewMemoryCache(0)
+	}
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics()
+	}
+	views, err := ui.New()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		views:   views,
+		cfg:     cfg,
+		store:   d.Store,
+		index:   d.Index,
+		cache:   d.Cache,
+		metrics: d.Metrics,
+		health:  &cacheHealth{logger: d.Logger, errors: d.Metrics.cacheErrors},
+		logger:  d.Logger,
+		readyFn: d.Ready,
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "callmatch",
+		BodyLimit:             cfg.BodyLimit,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+	})
+	s.app.Use(recover.New(), s.metrics.middleware)
+	s.routes()
+	return s, nil
+}
+
+// App exposes the Fiber app (tests use app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown finishes requests in flight, waiting at most timeout.
+func (s *Server) Shutdown(timeout time.Duration) error {
+	return s.app.ShutdownWithTimeout(timeout)
+}
+
+// requestContext bounds a request's I/O: fasthttp never cancels on client disconnect.
+func (s *Server) requestContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+}
