@@ -88,13 +88,12 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 		defer wg.Done()
 		c := crawler.New(crawlerConfig(cfg), st, logger)
 		runCrawl := func() {
-			sum, err := c.Run(bg, nil)
+			_, err := c.Run(bg, nil)
 			outcome := "ok"
 			if err != nil {
 				outcome = "failed"
 			}
 			metrics.CrawlRuns.WithLabelValues(outcome).Inc()
-			_ = sum // the crawler logs the run's figures itself
 			if err := syncer.sync(bg); err != nil {
 				logger.Error("Index sync failed", slog.Any("error", err))
 			}
