@@ -51,8 +51,15 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	}
 	defer ix.Close()
 
-	cache := newCache(cfg, logger)
-	defer cache.Close()
+	var rdb *redis.Client
+	if cfg.RedisURL != "" {
+		if rdb, err = newRedisClient(cfg); err != nil {
+			return err
+		}
+		defer rdb.Close()
+	}
+	coord := &coordinator{redis: rdb, logger: logger}
+	cache := newCache(rdb, logger)
 
 	// Ready once the store holds calls (or a first crawl finished).
 	var crawled atomic.Bool
@@ -79,22 +86,42 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	defer stopBackground()
 
 	syncer := &indexSyncer{store: st, index: ix, logger: logger}
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		syncer.loop(bg, 10*time.Second)
 	}()
 	go func() {
 		defer wg.Done()
-		c := crawler.New(crawlerConfig(cfg), st, logger)
+		coord.onChanged(bg, func() {
+			if err := syncer.sync(bg); err != nil && bg.Err() == nil {
+				logger.Error("Index sync failed", slog.Any("error", err))
+			}
+		})
+	}()
+	go func() {
+		defer wg.Done()
 		runCrawl := func() {
-			_, err := c.Run(bg, nil)
+			err := coord.exclusive(bg, "crawl", 2*time.Minute, func(ctx context.Context, fence int64) error {
+				// Several instances tick on their own: one crawl per interval is enough.
+				if runs, err := st.CrawlRuns(ctx, 1); err == nil && len(runs) == 1 && !runs[0].Failed &&
+					!runs[0].FinishedAt.IsZero() && time.Since(runs[0].FinishedAt) < cfg.CrawlInterval/2 {
+					logger.Info("Skipping the crawl: another instance crawled recently", slog.Time("finished_at", runs[0].FinishedAt))
+					return nil
+				}
+				c := crawler.New(crawlerConfig(cfg), &fencedStore{Store: st, lock: "crawl", fence: fence}, logger)
+				sum, err := c.Run(ctx, nil)
+				if sum.New+sum.Changed+sum.Gone > 0 {
+					coord.publishChanged(ctx)
+				}
+				return err
+			})
 			outcome := "ok"
 			if err != nil {
 				outcome = "failed"
 			}
 			metrics.CrawlRuns.WithLabelValues(outcome).Inc()
-			if err := syncer.sync(bg); err != nil {
+			if err := syncer.sync(bg); err != nil && bg.Err() == nil {
 				logger.Error("Index sync failed", slog.Any("error", err))
 			}
 			if err == nil {
@@ -164,18 +191,23 @@ func crawlerConfig(cfg Config) crawler.Config {
 	}
 }
 
-func newCache(cfg Config, logger *slog.Logger) server.Cache {
-	if cfg.RedisURL == "" {
+// newRedisClient connects lazily: a Redis that is down at start degrades
+// the cache and the coordination, it does not stop the server.
+func newRedisClient(cfg Config) (*redis.Client, error) {
+	opt, err := server.RedisOptions(cfg.RedisURL)
+	if err != nil {
+		return nil, err
+	}
+	redis.SetLogger(quietRedisLogger{})
+	return redis.NewClient(opt), nil
+}
+
+func newCache(rdb *redis.Client, logger *slog.Logger) server.Cache {
+	if rdb == nil {
 		logger.Info("No REDIS_URL: match results are cached in-process, not shared between instances")
 		return server.NewMemoryCache(0)
 	}
-	opt, err := server.RedisOptions(cfg.RedisURL)
-	if err != nil {
-		logger.Warn("Bad REDIS_URL: using the in-process cache", slog.Any("error", err))
-		return server.NewMemoryCache(0)
-	}
-	redis.SetLogger(quietRedisLogger{})
-	return server.NewRedisCache(redis.NewClient(opt))
+	return server.NewRedisCache(rdb)
 }
 
 // quietRedisLogger drops go-redis's own pool logs: failures reach the
