@@ -11,6 +11,7 @@ import (
 	htmltemplate "html/template"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -25,7 +26,7 @@ var templateFiles embed.FS
 
 // Message is a composed e-mail, ready for a Mailer.
 type Message struct {
-	DigestID  string
+	DigestID  int64
 	MessageID string // without angle brackets: digest.<hash>@<BASE_URL host>
 	From      string
 	To        string
@@ -77,18 +78,19 @@ func NewComposer(baseURL, from string) (*Composer, error) {
 	return c, nil
 }
 
-// MessageID returns the Message-ID of a digest (without angle brackets).
-// It depends only on the digest id, so every attempt to send a digest
-// carries the same Message-ID and a duplicate after an ambiguous failure can
-// be recognized downstream.
-func (c *Composer) MessageID(digestID string) string {
-	sum := sha256.Sum256([]byte(digestID))
+// MessageID returns the Message-ID (without angle brackets) of the digest
+// of a subscription for a period. It depends on nothing else, so every
+// attempt to send a digest carries the same Message-ID and a duplicate after
+// an ambiguous failure or a crash can be recognized downstream.
+func (c *Composer) MessageID(subscriptionID int64, period string) string {
+	sum := sha256.Sum256([]byte(strconv.FormatInt(subscriptionID, 10) + "/" + period))
 	return "digest." + hex.EncodeToString(sum[:12]) + "@" + c.domain
 }
 
 // view is what the templates see: every string already translated.
 type view struct {
 	Lang           string
+	Colon          string
 	Subject        string
 	Heading        string
 	ProfileName    string
@@ -119,46 +121,57 @@ type viewEntry struct {
 
 type viewLine struct{ Label, Value string }
 
-// Compose renders d, in its language and time zone, as of d.PlannedAt.
-func (c *Composer) Compose(d Digest) (Message, error) {
-	if len(d.Items) == 0 {
-		return Message{}, fmt.Errorf("digest: %s has no items: an empty digest is never sent", d.ID)
-	}
-	if err := funding.ValidateEmail(d.Email); err != nil {
-		return Message{}, fmt.Errorf("digest: %s: recipient %w", d.ID, err)
-	}
-	if d.UnsubscribeToken == "" {
-		return Message{}, fmt.Errorf("digest: %s has no unsubscribe token", d.ID)
-	}
-	loc, err := c.zones.load(d.TimeZone)
+// Compose renders digest d for subscription s, whose profile is named
+// profileName, in s's language and time zone, as of d.PlannedAt.
+// unsubscribeToken goes into BASE_URL/unsubscribe/{token}.
+func (c *Composer) Compose(s Subscription, profileName string, d Digest, unsubscribeToken string) (Message, error) {
+	items, more, err := decodeItems(d)
 	if err != nil {
 		return Message{}, err
 	}
-	cat := catalogFor(d.Language)
+	if len(items) == 0 {
+		return Message{}, fmt.Errorf("digest: %d has no items: an empty digest is never sent", d.ID)
+	}
+	if err := funding.ValidateEmail(s.Email); err != nil {
+		return Message{}, fmt.Errorf("digest: %d: recipient %w", d.ID, err)
+	}
+	if unsubscribeToken == "" {
+		return Message{}, fmt.Errorf("digest: %d has no unsubscribe token", d.ID)
+	}
+	loc, err := c.zones.load(s.Timezone)
+	if err != nil {
+		return Message{}, err
+	}
+	cat := catalogFor(s.Language)
 	now := d.PlannedAt.In(loc)
-	fi := freqIndex(d.Frequency)
+	fi := freqIndex(s.Frequency)
+	name := oneLine(profileName)
 
 	v := view{
 		Lang:           cat.Code,
-		Subject:        c.subject(cat, d, now),
+		Colon:          cat.Colon,
+		Subject:        c.subject(cat, s.Frequency, items, more, now),
 		Heading:        cat.Heading[fi],
-		ProfileName:    d.ProfileName,
+		ProfileName:    name,
 		Date:           cat.date(now),
-		Intro:          fmt.Sprintf(cat.Intro, d.ProfileName),
+		Intro:          fmt.Sprintf(cat.Intro, name),
 		SeeAll:         cat.SeeAll,
-		MatchesURL:     c.baseURL + "/profiles/" + url.PathEscape(d.ProfileID),
+		MatchesURL:     c.baseURL + "/profiles/" + url.PathEscape(s.ProfileID),
 		ViewCall:       cat.ViewCall,
-		Footer:         fmt.Sprintf(cat.Footer[fi], d.ProfileName),
+		Footer:         fmt.Sprintf(cat.Footer[fi], name),
 		Unsubscribe:    cat.Unsub,
-		UnsubscribeURL: c.baseURL + "/unsubscribe/" + url.PathEscape(d.UnsubscribeToken),
+		UnsubscribeURL: c.baseURL + "/unsubscribe/" + url.PathEscape(unsubscribeToken),
 	}
-	if d.More > 0 {
-		v.More = plural(cat.More, d.More)
+	if more > 0 {
+		v.More = plural(cat.More, more)
 	}
 	sectionOf := map[Kind]int{KindRecommended: 0, KindNew: 1, KindChanged: 2, KindDeadline: 3}
-	for _, it := range d.Items {
+	for _, it := range items {
 		si := sectionOf[it.Kind]
-		title := fmt.Sprintf(cat.SectionTitle[si], int(DeadlineWindow/(24*time.Hour)))
+		title := cat.SectionTitle[si]
+		if it.Kind == KindDeadline {
+			title = fmt.Sprintf(title, int(DeadlineWindow/(24*time.Hour)))
+		}
 		if n := len(v.Sections); n == 0 || v.Sections[n-1].Title != title {
 			v.Sections = append(v.Sections, viewSection{Title: title})
 		}
@@ -168,16 +181,16 @@ func (c *Composer) Compose(d Digest) (Message, error) {
 
 	var html, text bytes.Buffer
 	if err := c.html.Execute(&html, v); err != nil {
-		return Message{}, fmt.Errorf("digest: render %s: %w", d.ID, err)
+		return Message{}, fmt.Errorf("digest: render %d: %w", d.ID, err)
 	}
 	if err := c.text.Execute(&text, v); err != nil {
-		return Message{}, fmt.Errorf("digest: render %s: %w", d.ID, err)
+		return Message{}, fmt.Errorf("digest: render %d: %w", d.ID, err)
 	}
 	return Message{
 		DigestID:       d.ID,
-		MessageID:      c.MessageID(d.ID),
+		MessageID:      c.MessageID(d.SubscriptionID, d.PeriodKey),
 		From:           c.from,
-		To:             d.Email,
+		To:             s.Email,
 		Subject:        v.Subject,
 		Date:           now,
 		Language:       cat.Code,
@@ -261,9 +274,9 @@ func (c *Composer) entry(cat *catalog, it Item, now time.Time, loc *time.Locatio
 // subject fits the content: the call's title when the digest holds one
 // item, otherwise what the digest holds ("Daily digest: 1 recommendation,
 // 3 new calls").
-func (c *Composer) subject(cat *catalog, d Digest, now time.Time) string {
-	if len(d.Items) == 1 && d.More == 0 {
-		it := d.Items[0]
+func (c *Composer) subject(cat *catalog, freq string, items []Item, more int, now time.Time) string {
+	if len(items) == 1 && more == 0 {
+		it := items[0]
 		title := truncate(oneLine(it.Title), 70)
 		if title == "" {
 			title = it.CallID
@@ -281,7 +294,7 @@ func (c *Composer) subject(cat *catalog, d Digest, now time.Time) string {
 		}
 	}
 	n := map[Kind]int{}
-	for _, it := range d.Items {
+	for _, it := range items {
 		n[it.Kind]++
 	}
 	var parts []string
@@ -293,11 +306,7 @@ func (c *Composer) subject(cat *catalog, d Digest, now time.Time) string {
 			parts = append(parts, plural(k.forms, n[k.kind]))
 		}
 	}
-	sep := ": "
-	if cat.Code == "fr" {
-		sep = " : "
-	}
-	return cat.DigestName[freqIndex(d.Frequency)] + sep + strings.Join(parts, ", ")
+	return cat.DigestName[freqIndex(freq)] + cat.Colon + strings.Join(parts, ", ")
 }
 
 // oneLine turns control characters (newlines included) into spaces and
@@ -323,29 +332,30 @@ func capitalize(s string) string {
 }
 
 // UnsubscribeToken signs a subscription id into the opaque token of
-// BASE_URL/unsubscribe/{token}: base64url(id) "." base64url(HMAC-SHA256(key,
-// id))[:16 bytes]. The token identifies the recipient and the list by
-// itself, as RFC 8058 one-click POSTs carry no cookie.
-func UnsubscribeToken(key []byte, subscriptionID string) string {
+// BASE_URL/unsubscribe/{token}: "<id>.<base64url(HMAC-SHA256(key,
+// "callmatch-unsubscribe:<id>"))[:16 bytes]>". The token identifies the
+// recipient and the list by itself, as RFC 8058 one-click POSTs carry no
+// cookie; the server checks it with VerifyUnsubscribeToken.
+func UnsubscribeToken(key []byte, subscriptionID int64) string {
+	id := strconv.FormatInt(subscriptionID, 10)
 	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte("callmatch-unsubscribe:" + subscriptionID))
-	return base64.RawURLEncoding.EncodeToString([]byte(subscriptionID)) + "." +
-		base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
+	mac.Write([]byte("callmatch-unsubscribe:" + id))
+	return id + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
 }
 
 // VerifyUnsubscribeToken returns the subscription id a token made by
 // UnsubscribeToken names, and whether its signature holds.
-func VerifyUnsubscribeToken(key []byte, token string) (string, bool) {
+func VerifyUnsubscribeToken(key []byte, token string) (int64, bool) {
 	enc, _, ok := strings.Cut(token, ".")
-	if !ok {
-		return "", false
+	if !ok || len(key) == 0 {
+		return 0, false
 	}
-	id, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil || len(key) == 0 {
-		return "", false
+	id, err := strconv.ParseInt(enc, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != enc {
+		return 0, false
 	}
-	if !hmac.Equal([]byte(UnsubscribeToken(key, string(id))), []byte(token)) {
-		return "", false
+	if !hmac.Equal([]byte(UnsubscribeToken(key, id)), []byte(token)) {
+		return 0, false
 	}
-	return string(id), true
+	return id, true
 }

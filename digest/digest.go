@@ -8,7 +8,7 @@
 //   - plan.go: for every subscription whose slot has come (schedule.go), pick
 //     the items not sent before and record the digest in the store's outbox
 //     (insert-if-absent, keyed by subscription and period) BEFORE anything is
-//     sent. A period with nothing new is recorded as skipped: no empty e-mail.
+//     sent. A period with nothing new gets no digest: no empty e-mail.
 //   - compose.go: Composer.Compose renders a planned digest into a Message
 //     (subject, plain text and HTML, headers). It is pure.
 //   - send.go: a Mailer sends a Message, through SMTP (go-mail) or into an
@@ -21,66 +21,52 @@ package digest
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"time"
 
 	"callmatch/funding"
 )
 
-// Frequency is how often a subscriber gets a digest.
-type Frequency string
-
-// Frequencies.
+// Frequencies of Subscription.Frequency.
 const (
-	Daily  Frequency = "daily"
-	Weekly Frequency = "weekly"
+	Daily  = "daily"
+	Weekly = "weekly"
 )
 
-// SubscriptionStatus is the life-cycle state of a subscription.
-type SubscriptionStatus string
+// DefaultTimezone is the zone of subscriptions that name none.
+const DefaultTimezone = "Europe/Brussels"
 
-// Subscription states. Only active subscriptions receive digests.
-const (
-	SubscriptionPending      SubscriptionStatus = "pending" // double opt-in not confirmed yet
-	SubscriptionActive       SubscriptionStatus = "active"
-	SubscriptionUnsubscribed SubscriptionStatus = "unsubscribed"
-	SubscriptionBounced      SubscriptionStatus = "bounced" // the address was refused permanently (5xx)
-)
-
-// DefaultTimeZone is the zone of subscriptions that name none.
-const DefaultTimeZone = "Europe/Brussels"
-
-// Subscription is one subscriber's digest settings for one profile.
+// Subscription is one subscriber's digest settings for one profile. Its
+// fields are those of the store's subscriptions, so an adapter copies them.
 type Subscription struct {
-	ID        string
-	ProfileID string
+	ID        int64
 	Email     string
-	Language  string // en, fr or nl; anything else reads as en
-	Frequency Frequency
+	ProfileID string
+	Frequency string       // Daily or Weekly
 	Weekday   time.Weekday // weekly digests: the day of the week
 	Hour      int          // the local hour (0-23) from which the digest is due
-	TimeZone  string       // IANA name; empty means DefaultTimeZone
-	Status    SubscriptionStatus
+	Timezone  string       // IANA name; empty means DefaultTimezone
+	Language  string       // en, fr or nl; anything else reads as en
 
+	ConfirmedAt *time.Time // double opt-in; nil: nothing is sent
 	// PausedUntil, when after now, holds the digests back; when it ends,
 	// only the latest period's digest is sent, not one per paused period.
-	PausedUntil time.Time
-
-	// UnsubscribeToken is the opaque token of BASE_URL/unsubscribe/{token}.
-	// When empty, the Runner signs one with Config.SecretKey (see
-	// UnsubscribeToken).
-	UnsubscribeToken string
-
-	CreatedAt time.Time
-
-	// LastPeriod and LastPlannedAt are those of the last digest planned (or
-	// skipped because nothing was new) for this subscription: the store
-	// updates them in PlanDigest. LastPlannedAt starts the window of call
-	// changes of the next digest.
-	LastPeriod    string
-	LastPlannedAt time.Time
+	PausedUntil    *time.Time
+	UnsubscribedAt *time.Time
+	// LastDigestAt is when the last digest was sent (MarkDigestSent sets it).
+	LastDigestAt *time.Time
+	Bounced      bool // the address was refused permanently (5xx): nothing is sent
+	CreatedAt    time.Time
 }
 
-// Kind is the reason an item is in a digest, and the section it is shown in.
+// Active reports whether s may receive digests at all: confirmed, not
+// unsubscribed, not bounced.
+func (s Subscription) Active() bool {
+	return s.ConfirmedAt != nil && s.UnsubscribedAt == nil && !s.Bounced
+}
+
+// Kind is why an item is in a digest, and the section it is shown in.
 type Kind string
 
 // Item kinds, in the order of the sections of a digest.
@@ -91,26 +77,58 @@ const (
 	KindDeadline    Kind = "deadline"    // a followed or matched call whose deadline is near
 )
 
-// ItemKey identifies what a subscriber has been told: a call and a reason.
-// Reason is the Kind, qualified where one call can give the same kind of news
-// again: "changed@<time of the change>" and "deadline@<the deadline>" (so a
-// second change, or the second deadline of a two-stage call, is news again).
-// The store remembers the keys per subscription; no key is sent twice.
-type ItemKey struct {
-	CallID string `json:"call_id"`
-	Reason string `json:"reason"`
+// Digest states, as the store keeps them: planned -> sending -> sent, or
+// -> failed (permanent), or back to planned (a transient failure).
+const (
+	StatePlanned = "planned"
+	StateSending = "sending"
+	StateSent    = "sent"
+	StateFailed  = "failed"
+)
+
+// Digest is one e-mail of the outbox: what a subscription gets for one
+// period. Its fields are those of the store's digests.
+type Digest struct {
+	ID             int64
+	SubscriptionID int64
+	PeriodKey      string // the local date of the slot, YYYY-MM-DD (see Period)
+	Items          []DigestItem
+	State          string
+	PlannedAt      time.Time // also the "now" it is rendered at: every attempt renders the same e-mail
+	ClaimedAt      *time.Time
+	SentAt         *time.Time
+	Attempts       int // claims so far
+	LastError      string
+	MessageID      string
 }
 
-// Item is one call in a digest, with everything needed to render it: a
-// digest is rendered from its items alone, so what is sent after a crash or
-// a retry is what was planned.
+// DigestItem is one (call, reason) a digest covers: the store remembers
+// each as sent once the digest is sent (SentItems), so no call is sent
+// twice for the same reason. Reason is the Kind, qualified where one call
+// can bring the same kind of news again: "changed@<time of the change>",
+// "deadline@<the deadline>". Data holds the Item to show, as JSON, on the
+// first DigestItem of each shown call; the other DigestItems of that call,
+// and those of the calls left out by the cap ("N more"), have none.
+type DigestItem struct {
+	CallID string          `json:"call_id"`
+	Reason string          `json:"reason"`
+	Data   json.RawMessage `json:"data,omitempty"`
+}
+
+// SentKey is the key of SentItems for a call and a reason ("call|reason",
+// as the store builds it).
+func SentKey(callID, reason string) string { return callID + "|" + reason }
+
+// Item is what a digest shows of one call. A digest is rendered from its
+// items alone, so what is sent after a crash or a retry is what was planned.
 type Item struct {
 	Kind         Kind           `json:"kind"`
-	CallID       string         `json:"call_id"`
+	CallID       string         `json:"-"` // from the DigestItem
 	Title        string         `json:"title"`
 	Programme    string         `json:"programme,omitempty"`
 	Status       funding.Status `json:"status,omitempty"`
 	Deadline     *time.Time     `json:"deadline,omitempty"` // the next deadline
+	DeadlineSoon bool           `json:"deadline_soon,omitempty"`
 	BudgetMin    int64          `json:"budget_min,omitempty"`
 	BudgetMax    int64          `json:"budget_max,omitempty"`
 	Score        float64        `json:"score,omitempty"`
@@ -120,7 +138,6 @@ type Item struct {
 	Changed      []string       `json:"changed,omitempty"` // changed field names (funding.Call.ChangedFields)
 	ChangedAt    time.Time      `json:"changed_at,omitzero"`
 	Update       string         `json:"update,omitempty"` // the latest portal update, when "updates" changed
-	DeadlineSoon bool           `json:"deadline_soon,omitempty"`
 }
 
 // Reason is the part of a funding.Reason that a digest shows.
@@ -130,134 +147,69 @@ type Reason struct {
 	Concept string `json:"concept,omitempty"`
 }
 
-// DigestStatus is the state of a digest in the outbox.
-type DigestStatus string
-
-// Digest states. planned -> sending -> sent; sending -> retry -> sending on a
-// transient failure; sending -> bounced on a permanent one. skipped records a
-// period that had nothing new.
-const (
-	StatusPlanned DigestStatus = "planned"
-	StatusSending DigestStatus = "sending"
-	StatusSent    DigestStatus = "sent"
-	StatusRetry   DigestStatus = "retry"
-	StatusBounced DigestStatus = "bounced"
-	StatusSkipped DigestStatus = "skipped"
-)
-
-// Digest is one subscriber's digest for one period, as kept in the outbox.
-type Digest struct {
-	ID             string // DigestID(SubscriptionID, Period)
-	SubscriptionID string
-	Period         string // the local date of the slot, YYYY-MM-DD
-	Status         DigestStatus
-
-	// A snapshot of the subscription and profile at planning time.
-	ProfileID        string
-	ProfileName      string
-	Email            string
-	Language         string
-	TimeZone         string
-	Frequency        Frequency
-	UnsubscribeToken string
-
-	Items []Item    // what the e-mail shows, in section order
-	More  int       // items left out by the cap: "N more" with a link to the matches page
-	Keys  []ItemKey // every key this digest covers (shown and left out): remembered at planning
-
-	PlannedAt     time.Time // also the "now" the e-mail is rendered at: resends are identical
-	Attempts      int       // claims so far
-	LeaseUntil    time.Time // while sending: until when the claim holds
-	NextAttemptAt time.Time // while retry: when it may be claimed again
-	SentAt        time.Time
-	LastError     string
-}
-
-// DigestID is the outbox key of a subscription's digest for a period.
-func DigestID(subscriptionID, period string) string { return subscriptionID + "/" + period }
-
 // CallChange is one recorded change of a call: the fields that differed
 // between two crawls (funding.Call.ChangedFields).
 type CallChange struct {
-	CallID string
-	At     time.Time
-	Fields []string
+	CallID    string
+	ChangedAt time.Time
+	Fields    []string
 }
 
-// Failure is how a send attempt ended when it did not deliver.
-type Failure struct {
-	At    time.Time
-	Error string
-	// Permanent: the recipient's address was refused (SMTP 5xx to RCPT TO).
-	// The store marks the digest bounced and the subscription bounced, so
-	// nothing more is sent to the address.
-	Permanent bool
-	// RetryAt, for a transient failure, is when the digest may be claimed again.
-	RetryAt time.Time
-}
+// ErrNotClaimable is what ClaimDigest returns (wrapped or not) for a digest
+// that is no longer planned: another sender has it, or it was sent.
+var ErrNotClaimable = errors.New("digest: not claimable")
 
-// Store is everything the digest needs from persistence. The concrete store
-// (or a small adapter) satisfies it.
+// Store is everything the Runner needs from persistence. The store
+// satisfies most methods as they are; an adapter converts its types.
 type Store interface {
 	Subscriptions
 	Catalog
 	Outbox
 }
 
-// Subscriptions lists the subscriptions to consider.
+// Subscriptions reads the subscriptions and marks bounced addresses.
 type Subscriptions interface {
 	// DueSubscriptions returns the active subscriptions that may have a
-	// digest due at now. It may return more than are due (all active ones is
-	// correct): the Runner applies the schedule itself (Due).
+	// digest due at now (all active ones is correct): the Runner applies
+	// the schedule itself (Due).
 	DueSubscriptions(ctx context.Context, now time.Time) ([]Subscription, error)
+	Subscription(ctx context.Context, id int64) (Subscription, error)
+	// MarkBounced flags every subscription of the address as bounced.
+	MarkBounced(ctx context.Context, email string, now time.Time) (int, error)
 }
 
 // Catalog reads profiles, follows and calls.
 type Catalog interface {
-	Profile(ctx context.Context, id string) (funding.Profile, error)
-	// FollowedCalls returns the ids of the calls the profile follows.
-	FollowedCalls(ctx context.Context, profileID string) ([]string, error)
-	// CallsByID returns the calls that exist among ids, in any order.
-	CallsByID(ctx context.Context, ids []string) ([]funding.Call, error)
-	// CallChanges returns the changes of the calls among ids recorded after since.
-	CallChanges(ctx context.Context, ids []string, since time.Time) ([]CallChange, error)
+	Profile(ctx context.Context, id string) (*funding.Profile, error)
+	// Follows returns the ids of the calls a profile follows.
+	Follows(ctx context.Context, profileID string) ([]string, error)
+	Call(ctx context.Context, id string) (*funding.Call, error)
+	// CallChanges returns the recorded changes of a call at or after since.
+	CallChanges(ctx context.Context, callID string, since time.Time) ([]CallChange, error)
 }
 
-// Outbox is the digest outbox: what was planned, what was sent.
+// Outbox is the digest outbox.
 type Outbox interface {
-	// SentItems returns the keys of every digest planned for the
-	// subscription so far (sent or still in the outbox).
-	SentItems(ctx context.Context, subscriptionID string) ([]ItemKey, error)
-
-	// PlanDigest inserts d unless a digest with the same subscription and
-	// period exists (then it returns that one and false). In the same
-	// transaction it remembers d.Keys for the subscription and sets the
-	// subscription's LastPeriod and LastPlannedAt to d.Period and
-	// d.PlannedAt. d.Status is StatusPlanned, or StatusSkipped for a period
-	// with nothing new (never sent; the store may keep it or only its effect
-	// on the subscription).
-	PlanDigest(ctx context.Context, d Digest) (Digest, bool, error)
-
-	// PendingDigests returns up to limit digests that may be claimed at now,
-	// oldest first: planned ones, retry ones whose NextAttemptAt has come,
-	// and sending ones whose LeaseUntil has passed (their sender died).
-	// Digests of subscriptions no longer active are left out.
-	PendingDigests(ctx context.Context, now time.Time, limit int) ([]Digest, error)
-
-	// ClaimDigest atomically moves a claimable digest (as PendingDigests
-	// defines it) to StatusSending with LeaseUntil = leaseUntil and Attempts
-	// incremented, and returns it with true. It returns false, and no error,
-	// when the digest is not claimable (already sent, claimed by another
-	// sender, or its subscription is no longer active).
-	ClaimDigest(ctx context.Context, id string, now, leaseUntil time.Time) (Digest, bool, error)
-
-	// MarkDigestSent records the delivery of a claimed digest.
-	MarkDigestSent(ctx context.Context, id string, sentAt time.Time) error
-
-	// MarkDigestFailed records a failed attempt: a permanent failure marks
-	// the digest and its subscription bounced; a transient one moves the
-	// digest to StatusRetry until f.RetryAt.
-	MarkDigestFailed(ctx context.Context, id string, f Failure) error
+	// SentItems returns the SentKey of every item sent to the subscription.
+	SentItems(ctx context.Context, subscriptionID int64) (map[string]bool, error)
+	// PlanDigest inserts d as planned unless the subscription has a digest
+	// for d.PeriodKey; either way d is filled from the stored row.
+	PlanDigest(ctx context.Context, d *Digest) (created bool, err error)
+	// PendingDigests returns the planned digests, oldest first.
+	PendingDigests(ctx context.Context) ([]Digest, error)
+	// ClaimDigest moves a planned digest to sending (ClaimedAt = now,
+	// Attempts + 1) and returns it; ErrNotClaimable when it is not planned.
+	ClaimDigest(ctx context.Context, id int64, now time.Time) (Digest, error)
+	// MarkDigestSent records a sent digest: its state, time and Message-ID,
+	// its items as sent (SentItems) and the subscription's LastDigestAt.
+	MarkDigestSent(ctx context.Context, id int64, messageID string, now time.Time) error
+	// MarkDigestFailed ends an attempt: permanent failures end in failed,
+	// others go back to planned.
+	MarkDigestFailed(ctx context.Context, id int64, errMsg string, permanent bool) error
+	// RequeueStaleDigests moves the digests still sending that were claimed
+	// before claimedBefore back to planned, and returns how many: their
+	// sender died mid-way (see RunDue for the rule).
+	RequeueStaleDigests(ctx context.Context, claimedBefore time.Time) (int, error)
 }
 
 // Matcher ranks the calls for a profile, with the reasons, staff

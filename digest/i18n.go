@@ -20,6 +20,7 @@ type catalog struct {
 	EURFirst bool      // "EUR 1,000" rather than "1 000 EUR"
 	QOpen    string    // quotation marks around a profile's term
 	QClose   string
+	Colon    string // between a label and its value: ": ", French " : "
 
 	DigestName   [2]string // subject prefix: daily, weekly
 	Heading      [2]string // daily, weekly
@@ -84,7 +85,7 @@ func catalogFor(lang string) *catalog {
 	return &english
 }
 
-func freqIndex(f Frequency) int {
+func freqIndex(f string) int {
 	if f == Weekly {
 		return 1
 	}
@@ -206,7 +207,7 @@ var english = catalog{
 	Code:     "en",
 	Months:   [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
 	Weekdays: [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-	At:       ", ", Thousand: ",", EURFirst: true, QOpen: "“", QClose: "”",
+	At:       ", ", Thousand: ",", EURFirst: true, QOpen: "“", QClose: "”", Colon: ": ",
 
 	DigestName:   [2]string{"Daily digest", "Weekly digest"},
 	Heading:      [2]string{"Your daily funding digest", "Your weekly funding digest"},
@@ -279,7 +280,7 @@ var french = catalog{
 	Code:     "fr",
 	Months:   [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 	Weekdays: [7]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
-	At:       " à ", Thousand: "\u202f", EURFirst: false, QOpen: "« ", QClose: " »",
+	At:       " à ", Thousand: "\u202f", EURFirst: false, QOpen: "«\u00a0", QClose: "\u00a0»", Colon: "\u00a0: ",
 
 	DigestName:   [2]string{"Sélection du jour", "Sélection de la semaine"},
 	Heading:      [2]string{"Votre sélection quotidienne d’appels", "Votre sélection hebdomadaire d’appels"},
@@ -291,22 +292,22 @@ var french = catalog{
 	CountChanged:     [2]string{"%d appel modifié", "%d appels modifiés"},
 	CountDeadline:    [2]string{"%d date limite proche", "%d dates limites proches"},
 
-	SubjectRecommended: "Recommandé pour vous : %s",
-	SubjectNew:         "Nouvel appel pour vous : %s",
-	SubjectChanged:     "Appel modifié : %s",
-	SubjectDeadline:    "Date limite %s : %s",
+	SubjectRecommended: "Recommandé pour vous\u00a0: %s",
+	SubjectNew:         "Nouvel appel pour vous\u00a0: %s",
+	SubjectChanged:     "Appel modifié\u00a0: %s",
+	SubjectDeadline:    "Date limite %s\u00a0: %s",
 
 	Today: "aujourd’hui", Tomorrow: "demain", InDays: "dans %d jours",
 
 	LabelDeadline: "Date limite", LabelBudget: "Budget par projet", LabelProgramme: "Programme",
 	LabelStatus: "Statut", LabelWhy: "Pourquoi cet appel", NoteBy: "Note de %s", LabelNote: "Note", LabelChanged: "Ce qui a changé",
 
-	ChangedStatus:    "le statut est désormais : %s",
+	ChangedStatus:    "le statut est désormais\u00a0: %s",
 	ChangedDeadlines: "la date limite est désormais le %s",
 	DeadlineRemoved:  "il ne reste aucune date limite",
 	ChangedOpening:   "la date d’ouverture a changé",
 	ChangedBudget:    "le budget est désormais de %s",
-	ChangedUpdates:   "une nouvelle mise à jour sur le portail : %s",
+	ChangedUpdates:   "une nouvelle mise à jour sur le portail\u00a0: %s",
 
 	Status: [3]string{"ouvert", "à venir", "clôturé"},
 
@@ -317,8 +318,8 @@ var french = catalog{
 	SeeAll:   "Voir tous vos appels",
 	ViewCall: "Voir l’appel",
 	Footer: [2]string{
-		"Vous recevez cette sélection quotidienne car vous êtes abonné aux appels de %s.",
-		"Vous recevez cette sélection hebdomadaire car vous êtes abonné aux appels de %s.",
+		"Vous recevez cette sélection quotidienne car vous êtes abonné aux appels du profil «\u00a0%s\u00a0».",
+		"Vous recevez cette sélection hebdomadaire car vous êtes abonné aux appels du profil «\u00a0%s\u00a0».",
 	},
 	Unsub: "Se désabonner",
 	Domains: map[string]string{
@@ -352,7 +353,7 @@ var dutch = catalog{
 	Code:     "nl",
 	Months:   [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
 	Weekdays: [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
-	At:       " om ", Thousand: ".", EURFirst: true, QOpen: "‘", QClose: "’",
+	At:       " om ", Thousand: ".", EURFirst: true, QOpen: "‘", QClose: "’", Colon: ": ",
 
 	DigestName:   [2]string{"Dagelijks overzicht", "Wekelijks overzicht"},
 	Heading:      [2]string{"Uw dagelijkse selectie van oproepen", "Uw wekelijkse selectie van oproepen"},

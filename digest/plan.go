@@ -3,8 +3,12 @@ package digest
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"callmatch/funding"
@@ -23,8 +27,8 @@ type selection struct {
 	now      time.Time
 	matches  []funding.Match // ranked, best first
 	followed []funding.Call
-	changes  []CallChange // of the followed calls, since the last digest
-	sent     map[ItemKey]bool
+	changes  []CallChange // of the followed calls, since the last digest (overlap is harmless)
+	sent     map[string]bool
 	maxItems int
 	window   time.Duration // deadlines within this horizon are news
 }
@@ -33,19 +37,19 @@ type selection struct {
 type candidate struct {
 	item  Item
 	kinds map[Kind]bool
-	keys  []ItemKey // unsent keys this call brings
-	rank  int       // position in the matcher's ranking; len(matches) when not matched
+	keys  []string // unsent reasons this call brings, in the order found
+	rank  int      // position in the matcher's ranking; len(matches) when not matched
 }
 
-func (c *candidate) add(kind Kind, key ItemKey) {
+func (c *candidate) add(kind Kind, reason string) {
 	c.kinds[kind] = true
-	c.cover(key)
+	c.cover(reason)
 }
 
-// cover records a key the candidate's item stands for.
-func (c *candidate) cover(key ItemKey) {
-	if !slices.Contains(c.keys, key) {
-		c.keys = append(c.keys, key)
+// cover records a reason the candidate's item stands for.
+func (c *candidate) cover(reason string) {
+	if !slices.Contains(c.keys, reason) {
+		c.keys = append(c.keys, reason)
 	}
 }
 
@@ -59,14 +63,16 @@ func (c *candidate) section() Kind {
 	return ""
 }
 
-// selectItems picks the items of a digest: one item per call, in the
-// section of its strongest news (recommended, new match, changed, deadline
-// soon), none already sent. When there are more than maxItems, the cap keeps
+// selectItems picks the items of a digest: one per call, in the section of
+// its strongest news (recommended, new match, changed, deadline soon), none
+// already sent. When there are more than maxItems, the cap keeps
 // recommendations first, then changes to followed calls, then near
-// deadlines, then new matches; more counts the rest. keys lists every
-// unsent key of every picked call, shown or left out: all are remembered, so
-// what "N more" stood for is not sent again the next day. It is pure.
-func selectItems(in selection) (items []Item, more int, keys []ItemKey) {
+// deadlines, then new matches; the rest becomes "N more". It returns the
+// digest's items in display order: for each shown call, a DigestItem with
+// its Item as Data, then the other reasons it covers; then the reasons of
+// the calls left out, without Data. All are remembered once sent, so what
+// "N more" stood for is not sent again the next day. It is pure.
+func selectItems(in selection) []DigestItem {
 	byID := map[string]*candidate{}
 	var order []*candidate
 	get := func(id string, rank int) *candidate {
@@ -78,10 +84,7 @@ func selectItems(in selection) (items []Item, more int, keys []ItemKey) {
 		}
 		return c
 	}
-	unsent := func(id, reason string) (ItemKey, bool) {
-		k := ItemKey{CallID: id, Reason: reason}
-		return k, !in.sent[k]
-	}
+	unsent := func(id, reason string) bool { return !in.sent[SentKey(id, reason)] }
 	horizon := in.now.Add(in.window)
 	soon := func(d *time.Time) bool { return d != nil && d.After(in.now) && !d.After(horizon) }
 
@@ -95,20 +98,20 @@ func selectItems(in selection) (items []Item, more int, keys []ItemKey) {
 		c.item.Reasons = shownReasons(m.Reasons)
 		if m.Curated != nil {
 			c.item.Note, c.item.NoteBy = m.Curated.Note, m.Curated.By
-			if k, ok := unsent(m.CallID, string(KindRecommended)); ok {
-				c.add(KindRecommended, k)
+			if r := string(KindRecommended); unsent(m.CallID, r) {
+				c.add(KindRecommended, r)
 			}
 		}
-		if k, ok := unsent(m.CallID, string(KindNew)); ok {
+		if r := string(KindNew); unsent(m.CallID, r) {
 			if m.Curated != nil {
-				c.cover(k) // a recommendation is also the news of the match
+				c.cover(r) // a recommendation is also the news of the match
 			} else {
-				c.add(KindNew, k)
+				c.add(KindNew, r)
 			}
 		}
 		if soon(m.Deadline) {
-			if k, ok := unsent(m.CallID, deadlineReason(*m.Deadline)); ok {
-				c.add(KindDeadline, k)
+			if r := deadlineReason(*m.Deadline); unsent(m.CallID, r) {
+				c.add(KindDeadline, r)
 			}
 		}
 	}
@@ -125,18 +128,26 @@ func selectItems(in selection) (items []Item, more int, keys []ItemKey) {
 		}
 		c.item.Status = call.StatusAt(in.now)
 		c.item.Deadline = call.NextDeadline(in.now)
-		if fields, at := relevantChange(changes[call.ID]); len(fields) > 0 {
-			if k, ok := unsent(call.ID, "changed@"+stamp(at)); ok {
-				c.add(KindChanged, k)
-				c.item.Changed, c.item.ChangedAt = fields, at
-				if slices.Contains(fields, "updates") && len(call.Updates) > 0 {
-					c.item.Update = latestUpdate(call.Updates)
-				}
+		var fresh []CallChange
+		for _, ch := range changes[call.ID] {
+			if r := changedReason(ch.ChangedAt); unsent(call.ID, r) && relevant(ch) {
+				fresh = append(fresh, ch)
+			}
+		}
+		if fields, at := mergeChanges(fresh); len(fields) > 0 {
+			c.kinds[KindChanged] = true
+			c.cover(changedReason(at)) // the latest change first: it names the item
+			for _, ch := range fresh {
+				c.cover(changedReason(ch.ChangedAt))
+			}
+			c.item.Changed, c.item.ChangedAt = fields, at
+			if slices.Contains(fields, "updates") && len(call.Updates) > 0 {
+				c.item.Update = latestUpdate(call.Updates)
 			}
 		}
 		if c.item.Status != funding.StatusClosed && soon(c.item.Deadline) {
-			if k, ok := unsent(call.ID, deadlineReason(*c.item.Deadline)); ok {
-				c.add(KindDeadline, k)
+			if r := deadlineReason(*c.item.Deadline); unsent(call.ID, r) {
+				c.add(KindDeadline, r)
 			}
 		}
 	}
@@ -149,11 +160,8 @@ func selectItems(in selection) (items []Item, more int, keys []ItemKey) {
 		c.item.Kind = c.section()
 		c.item.DeadlineSoon = c.kinds[KindDeadline]
 		picked = append(picked, c)
-		keys = append(keys, c.keys...)
 	}
-	slices.SortStableFunc(picked, func(a, b *candidate) int {
-		return compareInSection(a, b)
-	})
+	slices.SortStableFunc(picked, compareInSection)
 
 	// The cap: keep by priority, then show in section order.
 	priority := map[Kind]int{KindRecommended: 0, KindChanged: 1, KindDeadline: 2, KindNew: 3}
@@ -163,18 +171,41 @@ func selectItems(in selection) (items []Item, more int, keys []ItemKey) {
 	})
 	keep := map[*candidate]bool{}
 	for i, c := range byPriority {
-		if in.maxItems > 0 && i >= in.maxItems {
-			more++
+		if in.maxItems <= 0 || i < in.maxItems {
+			keep[c] = true
+		}
+	}
+	var out, left []DigestItem
+	for _, c := range picked {
+		if !keep[c] {
+			for _, r := range c.keys {
+				left = append(left, DigestItem{CallID: c.item.CallID, Reason: r})
+			}
 			continue
 		}
-		keep[c] = true
-	}
-	for _, c := range picked {
-		if keep[c] {
-			items = append(items, c.item)
+		first := primaryReason(c)
+		data, err := json.Marshal(c.item)
+		if err != nil { // an Item always marshals
+			panic(err)
+		}
+		out = append(out, DigestItem{CallID: c.item.CallID, Reason: first, Data: data})
+		for _, r := range c.keys {
+			if r != first {
+				out = append(out, DigestItem{CallID: c.item.CallID, Reason: r})
+			}
 		}
 	}
-	return items, more, keys
+	return append(out, left...)
+}
+
+// primaryReason is the reason that names a candidate's item: that of its section.
+func primaryReason(c *candidate) string {
+	for _, r := range c.keys {
+		if r == string(c.item.Kind) || strings.HasPrefix(r, string(c.item.Kind)+"@") {
+			return r
+		}
+	}
+	return c.keys[0]
 }
 
 // compareInSection orders candidates by section, then: recommendations and
@@ -201,20 +232,22 @@ func compareInSection(a, b *candidate) int {
 	return cmp.Compare(a.item.CallID, b.item.CallID)
 }
 
-// relevantChange merges a call's changes: the alert fields that changed, in
-// alertFields order, and the time of the latest change that touched one.
-func relevantChange(changes []CallChange) ([]string, time.Time) {
+// relevant reports whether a change touched an alert field.
+func relevant(ch CallChange) bool {
+	return slices.ContainsFunc(ch.Fields, func(f string) bool { return slices.Contains(alertFields, f) })
+}
+
+// mergeChanges merges a call's changes: the alert fields that changed, in
+// alertFields order, and the time of the latest change.
+func mergeChanges(changes []CallChange) ([]string, time.Time) {
 	seen := map[string]bool{}
 	var at time.Time
 	for _, ch := range changes {
-		hit := false
 		for _, f := range ch.Fields {
-			if slices.Contains(alertFields, f) {
-				seen[f], hit = true, true
-			}
+			seen[f] = true
 		}
-		if hit && ch.At.After(at) {
-			at = ch.At
+		if ch.ChangedAt.After(at) {
+			at = ch.ChangedAt
 		}
 	}
 	var fields []string
@@ -258,70 +291,107 @@ func shownReasons(rs []funding.Reason) []Reason {
 	return out
 }
 
-func deadlineReason(d time.Time) string { return "deadline@" + stamp(d) }
+func deadlineReason(d time.Time) string { return string(KindDeadline) + "@" + stamp(d) }
+func changedReason(at time.Time) string { return string(KindChanged) + "@" + stamp(at) }
 
-// stamp is a stable text form of a time for item keys (UTC, to the second).
+// stamp is a stable text form of a time for reasons (UTC, to the second).
 func stamp(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
 
+// decodeItems reads back the items a digest shows, in order, and counts
+// the calls it covers without showing them ("N more").
+func decodeItems(d Digest) (items []Item, more int, err error) {
+	shown := map[string]bool{}
+	for _, di := range d.Items {
+		if len(di.Data) == 0 {
+			continue
+		}
+		var it Item
+		if err := json.Unmarshal(di.Data, &it); err != nil {
+			return nil, 0, fmt.Errorf("digest: %d: item %s: %w", d.ID, di.CallID, err)
+		}
+		it.CallID = di.CallID
+		items = append(items, it)
+		shown[di.CallID] = true
+	}
+	left := map[string]bool{}
+	for _, di := range d.Items {
+		if !shown[di.CallID] {
+			left[di.CallID] = true
+		}
+	}
+	return items, len(left), nil
+}
+
+// changesSince is where the window of call changes of s's next digest
+// starts: a day before the last digest was sent (changes between planning
+// and sending it are not lost; those it held are sent items, not sent
+// again), or the confirmation of the subscription.
+func changesSince(s Subscription) time.Time {
+	if s.LastDigestAt != nil {
+		return s.LastDigestAt.Add(-24 * time.Hour)
+	}
+	if s.ConfirmedAt != nil {
+		return *s.ConfirmedAt
+	}
+	return s.CreatedAt
+}
+
 // plan builds the digest of subscription s for period at now. It reads the
-// store and asks the matcher, and writes nothing. A digest with no items
-// has StatusSkipped.
-func (r *Runner) plan(ctx context.Context, s Subscription, period string, now time.Time) (Digest, error) {
+// store and asks the matcher, and writes nothing. pendingKeys are the
+// SentKeys of s's digests still in the outbox: not sent yet, but not to be
+// repeated. A digest without items has nothing new.
+func (r *Runner) plan(ctx context.Context, s Subscription, period string, now time.Time, pendingKeys []string) (Digest, string, error) {
 	p, err := r.store.Profile(ctx, s.ProfileID)
 	if err != nil {
-		return Digest{}, fmt.Errorf("digest: profile %s: %w", s.ProfileID, err)
+		return Digest{}, "", fmt.Errorf("digest: profile %s: %w", s.ProfileID, err)
 	}
-	matches, err := r.matcher.Match(ctx, p)
+	matches, err := r.matcher.Match(ctx, *p)
 	if err != nil {
-		return Digest{}, fmt.Errorf("digest: match profile %s: %w", s.ProfileID, err)
+		return Digest{}, "", fmt.Errorf("digest: match profile %s: %w", s.ProfileID, err)
 	}
-	followedIDs, err := r.store.FollowedCalls(ctx, s.ProfileID)
+	followedIDs, err := r.store.Follows(ctx, s.ProfileID)
 	if err != nil {
-		return Digest{}, fmt.Errorf("digest: follows of profile %s: %w", s.ProfileID, err)
+		return Digest{}, "", fmt.Errorf("digest: follows of profile %s: %w", s.ProfileID, err)
 	}
 	var followed []funding.Call
 	var changes []CallChange
-	if len(followedIDs) > 0 {
-		if followed, err = r.store.CallsByID(ctx, followedIDs); err != nil {
-			return Digest{}, fmt.Errorf("digest: followed calls of profile %s: %w", s.ProfileID, err)
+	since := changesSince(s)
+	for _, id := range followedIDs {
+		c, err := r.store.Call(ctx, id)
+		if err != nil {
+			// A follow of a call the store cannot give back must not hold
+			// the subscriber's digests up; the rest goes out.
+			r.logger.Warn("Followed call left out of a digest", slog.String("call_id", id), slog.Int64("subscription_id", s.ID), slog.Any("error", err))
+			continue
 		}
-		slices.SortFunc(followed, func(a, b funding.Call) int { return cmp.Compare(a.ID, b.ID) })
-		since := s.LastPlannedAt
-		if since.IsZero() {
-			since = s.CreatedAt
+		followed = append(followed, *c)
+		ch, err := r.store.CallChanges(ctx, id, since)
+		if err != nil {
+			return Digest{}, "", fmt.Errorf("digest: changes of call %s: %w", id, err)
 		}
-		if changes, err = r.store.CallChanges(ctx, followedIDs, since); err != nil {
-			return Digest{}, fmt.Errorf("digest: changes of followed calls of profile %s: %w", s.ProfileID, err)
-		}
+		changes = append(changes, ch...)
 	}
-	sentKeys, err := r.store.SentItems(ctx, s.ID)
+	sent, err := r.store.SentItems(ctx, s.ID)
 	if err != nil {
-		return Digest{}, fmt.Errorf("digest: sent items of subscription %s: %w", s.ID, err)
+		return Digest{}, "", fmt.Errorf("digest: sent items of subscription %d: %w", s.ID, err)
 	}
-	sent := make(map[ItemKey]bool, len(sentKeys))
-	for _, k := range sentKeys {
-		sent[k] = true
-	}
-	token := s.UnsubscribeToken
-	if token == "" {
-		if len(r.cfg.SecretKey) == 0 {
-			return Digest{}, fmt.Errorf("digest: subscription %s has no unsubscribe token and no secret key signs one", s.ID)
+	if len(pendingKeys) > 0 {
+		sent = maps.Clone(sent)
+		if sent == nil {
+			sent = map[string]bool{}
 		}
-		token = UnsubscribeToken([]byte(r.cfg.SecretKey), s.ID)
+		for _, k := range pendingKeys {
+			sent[k] = true
+		}
 	}
-
-	items, more, keys := selectItems(selection{
+	items := selectItems(selection{
 		now: now, matches: matches, followed: followed, changes: changes, sent: sent,
 		maxItems: r.cfg.MaxItems, window: DeadlineWindow,
 	})
-	d := Digest{
-		ID: DigestID(s.ID, period), SubscriptionID: s.ID, Period: period, Status: StatusPlanned,
-		ProfileID: s.ProfileID, ProfileName: p.Name, Email: s.Email, Language: s.Language,
-		TimeZone: s.TimeZone, Frequency: s.Frequency, UnsubscribeToken: token,
-		Items: items, More: more, Keys: keys, PlannedAt: now,
-	}
-	if len(items) == 0 {
-		d.Status = StatusSkipped
-	}
-	return d, nil
+	return Digest{SubscriptionID: s.ID, PeriodKey: period, Items: items, State: StatePlanned, PlannedAt: now}, p.Name, nil
+}
+
+// hasNews reports whether a digest shows anything.
+func hasNews(d Digest) bool {
+	return slices.ContainsFunc(d.Items, func(di DigestItem) bool { return len(di.Data) > 0 })
 }

@@ -78,13 +78,24 @@ type Runner struct {
 	composer *Composer
 	logger   *slog.Logger
 	zones    zones
+
+	// checked remembers, per subscription, the last period found with
+	// nothing new (or already in the outbox), so that the matcher is not
+	// asked again every tick of that period. It is only an optimization:
+	// after a restart a subscription is checked once more.
+	mu      sync.Mutex
+	checked map[int64]string
 }
 
-// New returns a Runner. mailer may be nil for a Runner that only runs DryRun.
+// New returns a Runner. cfg.BaseURL and cfg.SecretKey are required. mailer
+// may be nil for a Runner that only runs DryRun.
 func New(cfg Config, st Store, m Matcher, mailer Mailer, logger *slog.Logger) (*Runner, error) {
 	cfg.defaults()
 	if st == nil || m == nil {
 		return nil, errors.New("digest: a store and a matcher are required")
+	}
+	if cfg.SecretKey == "" {
+		return nil, errors.New("digest: a secret key is required to sign unsubscribe links (SECRET_KEY)")
 	}
 	comp, err := NewComposer(cfg.BaseURL, cfg.From)
 	if err != nil {
@@ -93,7 +104,7 @@ func New(cfg Config, st Store, m Matcher, mailer Mailer, logger *slog.Logger) (*
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{cfg: cfg, store: st, matcher: m, mailer: mailer, composer: comp, logger: logger}, nil
+	return &Runner{cfg: cfg, store: st, matcher: m, mailer: mailer, composer: comp, logger: logger, checked: map[int64]string{}}, nil
 }
 
 // Composer returns the Runner's composer.
@@ -101,58 +112,74 @@ func (r *Runner) Composer() *Composer { return r.composer }
 
 // Report counts what a run did.
 type Report struct {
-	Due      int // subscriptions whose period had come
-	Planned  int // digests planned into the outbox (or that a dry run would plan)
-	Empty    int // due periods with nothing new: no digest
-	Failed   int // due subscriptions that could not be planned (see the log)
-	Sent     int
-	Deferred int // transient failures: the digest waits for a later run
-	Bounced  int // permanent refusals: the address is marked bounced
+	Requeued  int // digests found stuck in sending (their sender died), planned again
+	Due       int // subscriptions whose period had come
+	Planned   int // digests planned into the outbox (or that a dry run would plan)
+	Empty     int // due periods with nothing new: no digest
+	Failed    int // due subscriptions not planned, digests not rendered (see the log)
+	Sent      int
+	Deferred  int // transient failures: the digest waits for a later run
+	Bounced   int // permanent refusals: the address is marked bounced
+	Cancelled int // digests of subscriptions no longer active: not sent
 }
 
 // LogValue makes a Report a structured log attribute.
 func (rep Report) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.Int("due", rep.Due), slog.Int("planned", rep.Planned), slog.Int("empty", rep.Empty),
-		slog.Int("failed", rep.Failed), slog.Int("sent", rep.Sent), slog.Int("deferred", rep.Deferred),
-		slog.Int("bounced", rep.Bounced))
+		slog.Int("requeued", rep.Requeued), slog.Int("due", rep.Due), slog.Int("planned", rep.Planned),
+		slog.Int("empty", rep.Empty), slog.Int("failed", rep.Failed), slog.Int("sent", rep.Sent),
+		slog.Int("deferred", rep.Deferred), slog.Int("bounced", rep.Bounced), slog.Int("cancelled", rep.Cancelled))
 }
 
 // RunDue plans the digests due at now, then sends every pending digest of
 // the outbox. The rules that make each digest go out exactly once:
 //
 //   - Plan before send. A digest is recorded in the outbox (insert-if-absent
-//     keyed by subscription and period, with the keys of its items) before
-//     any attempt to send it, so a crash after planning loses nothing and a
-//     second run plans nothing new for that period.
-//   - Claim -> send -> mark. A sender claims a digest (planned -> sending,
-//     with a lease), sends it, then marks it sent. A claim succeeds once.
-//   - A transient failure (network, timeout, 4xx) is retried a few times at
-//     once with capped backoff, then left in the outbox ("retry") for a later
-//     run with a capped, doubling delay. A connection-level failure that
-//     outlasts the in-run retries ends the run: the rest waits.
-//   - A permanent refusal of the address (5xx to RCPT TO) marks the digest
-//     and the subscription bounced: nothing more goes to that address. A
-//     5xx elsewhere (authentication, sender, content) is our problem, not the
-//     subscriber's: it is handled as transient and reported.
-//   - A digest stuck in "sending" (the process died between claim and mark)
-//     is claimable again once its lease has passed, and is sent again. Over
-//     SMTP there is no way to know whether the server took it before the
+//     keyed by subscription and period) before any attempt to send it, so a
+//     crash after planning loses nothing, and planning again for the same
+//     period is a no-op.
+//   - Claim -> send -> mark. A sender claims a planned digest (-> sending),
+//     sends it, then marks it sent; the store then remembers its items as
+//     sent and the subscription's LastDigestAt, which ends the period. Items
+//     of digests still waiting in the outbox are left out of newer ones.
+//   - A transient failure (network, timeout, 4xx) is retried at once a few
+//     times with capped backoff, then goes back to planned and waits for a
+//     later run: RetryDelay after the last claim, doubling per claim, at most
+//     MaxRetryDelay. A connection-level failure that outlasts the in-run
+//     retries ends the run: the rest waits too.
+//   - A permanent refusal of the address (5xx to RCPT TO) fails the digest
+//     and marks the address bounced: nothing more goes to it. A 5xx
+//     elsewhere (authentication, sender, content) is our problem, not the
+//     subscriber's: it is handled as transient and the run stops.
+//   - A digest stuck in sending (the process died between claim and mark)
+//     is planned again once claimed longer than Lease ago, and sent again.
+//     Over SMTP there is no knowing whether the server took it before the
 //     crash; a lost digest is worse than a duplicate, and every attempt
-//     carries the same Message-ID (derived from the digest id) so a duplicate
-//     can be recognized downstream. The same holds after an ambiguous failure
-//     (the connection broke after the message was sent but before the reply).
-//   - Digests are rendered from what was planned, as of PlannedAt: a resend
-//     is the same message.
+//     carries the same Message-ID (derived from subscription and period) and
+//     the same content (rendered as of PlannedAt), so a duplicate can be
+//     recognized downstream. The same holds after an ambiguous failure (the
+//     connection broke after the message went but before the reply).
 //
 // The error is non-nil when the run could not finish its work (store or
 // SMTP trouble); the Report still counts what was done.
 func (r *Runner) RunDue(ctx context.Context, now time.Time) (Report, error) {
+	var rep Report
 	if r.mailer == nil {
-		return Report{}, errors.New("digest: no mailer configured")
+		return rep, errors.New("digest: no mailer configured")
 	}
 	start := time.Now()
-	rep, _, planErr := r.planDue(ctx, now, true)
+	n, err := r.store.RequeueStaleDigests(ctx, now.Add(-r.cfg.Lease))
+	if err != nil {
+		return rep, fmt.Errorf("digest: requeue stale digests: %w", err)
+	}
+	if rep.Requeued = n; n > 0 {
+		r.logger.Warn("Digests found stuck in sending: sending them again with the same Message-ID", slog.Int("digests", n))
+	}
+	pending, err := r.store.PendingDigests(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("digest: pending digests: %w", err)
+	}
+	_, planErr := r.planDue(ctx, now, pending, true, &rep)
 	if ctx.Err() != nil {
 		return rep, ctx.Err()
 	}
@@ -160,56 +187,75 @@ func (r *Runner) RunDue(ctx context.Context, now time.Time) (Report, error) {
 	return rep, errors.Join(planErr, sendErr)
 }
 
-// planDue plans the digests due at now. With write, each is recorded in
-// the outbox; without (dry run), the digests that have items are returned.
-func (r *Runner) planDue(ctx context.Context, now time.Time, write bool) (Report, []Digest, error) {
-	var rep Report
+// composed is a digest with what it takes to render it.
+type composed struct {
+	sub         Subscription
+	profileName string
+	d           Digest
+}
+
+// planDue plans the digests due at now; pending is the outbox's planned
+// digests. With write, each is recorded in the outbox; without (dry run),
+// those that have news are returned.
+func (r *Runner) planDue(ctx context.Context, now time.Time, pending []Digest, write bool, rep *Report) ([]composed, error) {
 	subs, err := r.store.DueSubscriptions(ctx, now)
 	if err != nil {
-		return rep, nil, fmt.Errorf("digest: due subscriptions: %w", err)
+		return nil, fmt.Errorf("digest: due subscriptions: %w", err)
+	}
+	waiting := map[int64][]string{} // subscription -> SentKeys of its digests in the outbox
+	inOutbox := map[string]bool{}   // subscription/period planned already
+	for _, d := range pending {
+		inOutbox[fmt.Sprint(d.SubscriptionID, "/", d.PeriodKey)] = true
+		for _, it := range d.Items {
+			waiting[d.SubscriptionID] = append(waiting[d.SubscriptionID], SentKey(it.CallID, it.Reason))
+		}
 	}
 	type job struct {
 		sub    Subscription
 		period string
 	}
 	var jobs []job
+	r.mu.Lock()
 	for _, s := range subs {
-		loc, err := r.zones.load(s.TimeZone)
+		loc, err := r.zones.load(s.Timezone)
 		if err != nil {
-			r.logger.Warn("Subscription has an unknown time zone: using the default", slog.String("subscription_id", s.ID), slog.Any("error", err))
-			loc, _ = r.zones.load(DefaultTimeZone)
+			r.logger.Warn("Subscription has an unknown time zone: using the default", slog.Int64("subscription_id", s.ID), slog.Any("error", err))
+			loc, _ = r.zones.load(DefaultTimezone)
 		}
-		if period, ok := Due(s, now, loc); ok {
-			jobs = append(jobs, job{s, period})
+		period, ok := Due(s, now, loc)
+		if !ok || inOutbox[fmt.Sprint(s.ID, "/", period)] || period <= r.checked[s.ID] {
+			continue
 		}
+		jobs = append(jobs, job{s, period})
 	}
-	rep.Due = len(jobs)
+	r.mu.Unlock()
+	rep.Due += len(jobs)
 
 	var (
 		mu       sync.Mutex
-		planned  []Digest
+		planned  []composed
 		firstErr error
+		failed   int
 		wg       sync.WaitGroup
 		next     = make(chan job)
 	)
 	for range min(r.cfg.Workers, max(len(jobs), 1)) {
 		wg.Go(func() {
 			for j := range next {
-				d, created, err := r.planOne(ctx, j.sub, j.period, now, write)
+				c, outcome, err := r.planOne(ctx, j.sub, j.period, now, waiting[j.sub.ID], write)
 				mu.Lock()
-				switch {
-				case err != nil:
-					rep.Failed++
+				switch outcome {
+				case planFailed:
+					failed++
 					if firstErr == nil {
 						firstErr = err
 					}
-				case !created:
-				case d.Status == StatusSkipped:
+				case planEmpty:
 					rep.Empty++
-				default:
+				case planCreated:
 					rep.Planned++
 					if !write {
-						planned = append(planned, d)
+						planned = append(planned, c)
 					}
 				}
 				mu.Unlock()
@@ -226,32 +272,61 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	slices.SortFunc(planned, func(a, b Digest) int { return cmp.Compare(a.ID, b.ID) })
+	rep.Failed += failed
+	slices.SortFunc(planned, func(a, b composed) int { return cmp.Compare(a.sub.ID, b.sub.ID) })
 	if firstErr != nil {
-		return rep, planned, fmt.Errorf("digest: %d of %d due subscriptions not planned, the first: %w", rep.Failed, rep.Due, firstErr)
+		return planned, fmt.Errorf("digest: %d of %d due subscriptions not planned, the first: %w", failed, len(jobs), firstErr)
 	}
-	return rep, planned, nil
+	return planned, nil
 }
 
-func (r *Runner) planOne(ctx context.Context, s Subscription, period string, now time.Time, write bool) (Digest, bool, error) {
-	d, err := r.plan(ctx, s, period, now)
+type planOutcome int
+
+const (
+	planFailed  planOutcome = iota
+	planEmpty               // nothing new
+	planCreated             // a digest was planned
+	planExisted             // the outbox had one for that period already
+)
+
+func (r *Runner) planOne(ctx context.Context, s Subscription, period string, now time.Time, pendingKeys []string, write bool) (composed, planOutcome, error) {
+	d, name, err := r.plan(ctx, s, period, now, pendingKeys)
 	if err != nil {
-		r.logger.Warn("Digest not planned", slog.String("subscription_id", s.ID), slog.Any("error", err))
-		return d, false, err
+		r.logger.Warn("Digest not planned", slog.Int64("subscription_id", s.ID), slog.Any("error", err))
+		return composed{}, planFailed, err
+	}
+	c := composed{sub: s, profileName: name, d: d}
+	if !hasNews(d) {
+		r.remember(s.ID, period, write)
+		return c, planEmpty, nil
 	}
 	if !write {
-		return d, true, nil
+		return c, planCreated, nil
 	}
-	d, created, err := r.store.PlanDigest(ctx, d)
+	created, err := r.store.PlanDigest(ctx, &c.d)
 	if err != nil {
-		err = fmt.Errorf("digest: plan %s: %w", DigestID(s.ID, period), err)
-		r.logger.Warn("Digest not planned", slog.String("subscription_id", s.ID), slog.Any("error", err))
-		return d, false, err
+		err = fmt.Errorf("digest: plan %d %s: %w", s.ID, period, err)
+		r.logger.Warn("Digest not planned", slog.Int64("subscription_id", s.ID), slog.Any("error", err))
+		return composed{}, planFailed, err
 	}
-	if created {
-		r.logger.Debug("Digest planned", slog.String("digest_id", d.ID), slog.String("status", string(d.Status)), slog.Int("items", len(d.Items)), slog.Int("more", d.More))
+	if !created {
+		r.remember(s.ID, period, write)
+		return c, planExisted, nil
 	}
-	return d, created, nil
+	r.logger.Debug("Digest planned", slog.Int64("digest_id", c.d.ID), slog.Int64("subscription_id", s.ID), slog.String("period", period), slog.Int("items", len(c.d.Items)))
+	return c, planCreated, nil
+}
+
+// remember records that s has nothing more to plan for period.
+func (r *Runner) remember(subscriptionID int64, period string, write bool) {
+	if !write {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if period > r.checked[subscriptionID] {
+		r.checked[subscriptionID] = period
+	}
 }
 
 // errAbort ends the sending part of a run: the rest waits for the next one.
@@ -260,67 +335,88 @@ type errAbort struct{ err error }
 func (e errAbort) Error() string { return e.err.Error() }
 func (e errAbort) Unwrap() error { return e.err }
 
-// sendPending claims, sends and marks every pending digest of the outbox.
+// sendPending claims, sends and marks the pending digests of the outbox
+// whose retry delay has passed.
 func (r *Runner) sendPending(ctx context.Context, now, start time.Time, rep *Report) error {
-	seen := map[string]bool{}
-	for {
-		batch, err := r.store.PendingDigests(ctx, r.clock(now, start), r.cfg.BatchSize)
-		if err != nil {
-			return fmt.Errorf("digest: pending digests: %w", err)
+	pending, err := r.store.PendingDigests(ctx)
+	if err != nil {
+		return fmt.Errorf("digest: pending digests: %w", err)
+	}
+	for _, d := range pending {
+		if !r.ready(d, r.clock(now, start)) {
+			continue
 		}
-		fresh := 0
-		for _, d := range batch {
-			if seen[d.ID] {
-				continue
-			}
-			seen[d.ID] = true
-			fresh++
-			if err := r.deliver(ctx, d.ID, now, start, rep); err != nil {
-				return err
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
+		if err := r.deliver(ctx, d, now, start, rep); err != nil {
+			return err
 		}
-		if fresh == 0 || len(batch) < r.cfg.BatchSize {
-			return nil
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
+	return nil
+}
+
+// ready reports whether a planned digest may be tried at now: never tried,
+// or its retry delay since the last claim has passed.
+func (r *Runner) ready(d Digest, now time.Time) bool {
+	return d.Attempts == 0 || d.ClaimedAt == nil || !now.Before(d.ClaimedAt.Add(r.retryDelay(d.Attempts)))
 }
 
 // clock is the run's notion of the current time: now, plus the wall time
-// the run has taken so far, so leases hold in long runs.
+// the run has taken so far, so claim times stay true in long runs.
 func (r *Runner) clock(now, start time.Time) time.Time { return now.Add(time.Since(start)) }
 
 // deliver takes one digest through claim -> send -> mark. It returns an
 // error only when the run should stop.
-func (r *Runner) deliver(ctx context.Context, id string, now, start time.Time, rep *Report) error {
+func (r *Runner) deliver(ctx context.Context, pd Digest, now, start time.Time, rep *Report) error {
 	at := r.clock(now, start)
-	d, ok, err := r.store.ClaimDigest(ctx, id, at, at.Add(r.cfg.Lease))
-	if err != nil {
-		return fmt.Errorf("digest: claim %s: %w", id, err)
-	}
-	if !ok {
+	d, err := r.store.ClaimDigest(ctx, pd.ID, at)
+	if errors.Is(err, ErrNotClaimable) {
 		return nil
 	}
-	log := r.logger.With(slog.String("digest_id", d.ID), slog.Int("attempt", d.Attempts))
+	if err != nil {
+		return fmt.Errorf("digest: claim %d: %w", pd.ID, err)
+	}
+	log := r.logger.With(slog.Int64("digest_id", d.ID), slog.Int64("subscription_id", d.SubscriptionID), slog.Int("attempt", d.Attempts))
 	if d.Attempts > 1 {
 		log.Info("Sending a digest again", slog.String("previous_error", d.LastError))
 	}
-	// Recording the outcome must survive a cancelled run, or the digest would
-	// sit in "sending" until its lease ends.
+	// Recording the outcome must survive a cancelled run, or the digest
+	// would sit in sending until its lease ends.
 	mark, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	retryAt := at.Add(r.retryDelay(d.Attempts))
-
-	msg, err := r.composer.Compose(d)
-	if err != nil {
-		log.Error("Digest cannot be rendered", slog.Any("error", err))
-		rep.Deferred++
-		if err := r.store.MarkDigestFailed(mark, d.ID, Failure{At: at, Error: err.Error(), RetryAt: at.Add(r.cfg.MaxRetryDelay)}); err != nil {
-			return fmt.Errorf("digest: mark %s failed: %w", d.ID, err)
+	fail := func(cause error, permanent bool) error {
+		if err := r.store.MarkDigestFailed(mark, d.ID, cause.Error(), permanent); err != nil {
+			return fmt.Errorf("digest: mark %d failed: %w", d.ID, err)
 		}
 		return nil
+	}
+
+	sub, err := r.store.Subscription(ctx, d.SubscriptionID)
+	if err != nil {
+		err = fmt.Errorf("digest: subscription %d: %w", d.SubscriptionID, err)
+		rep.Deferred++
+		return errors.Join(err, fail(err, false))
+	}
+	if !sub.Active() {
+		rep.Cancelled++
+		log.Info("Digest not sent: the subscription is no longer active")
+		return fail(errors.New("the subscription is no longer active"), true)
+	}
+	var name string
+	if p, err := r.store.Profile(ctx, sub.ProfileID); err == nil {
+		name = p.Name
+	} else {
+		err = fmt.Errorf("digest: profile %s: %w", sub.ProfileID, err)
+		log.Warn("Digest deferred", slog.Any("error", err))
+		rep.Deferred++
+		return fail(err, false)
+	}
+	msg, err := r.composer.Compose(sub, name, d, UnsubscribeToken([]byte(r.cfg.SecretKey), sub.ID))
+	if err != nil {
+		log.Error("Digest cannot be rendered", slog.Any("error", err))
+		rep.Failed++
+		return fail(err, true)
 	}
 
 	sendErr := r.sendWithRetry(ctx, msg)
@@ -328,9 +424,9 @@ func (r *Runner) deliver(ctx context.Context, id string, now, start time.Time, r
 	var se *SendError
 	switch {
 	case sendErr == nil:
-		if err := r.store.MarkDigestSent(mark, d.ID, done); err != nil {
+		if err := r.store.MarkDigestSent(mark, d.ID, msg.MessageID, done); err != nil {
 			log.Error("Digest sent but not recorded as sent: it will be sent again after its lease, with the same Message-ID", slog.Any("error", err))
-			return fmt.Errorf("digest: mark %s sent: %w", d.ID, err)
+			return fmt.Errorf("digest: mark %d sent: %w", d.ID, err)
 		}
 		rep.Sent++
 		log.Debug("Digest sent", slog.String("message_id", msg.MessageID))
@@ -338,17 +434,20 @@ func (r *Runner) deliver(ctx context.Context, id string, now, start time.Time, r
 	case errors.As(sendErr, &se) && se.Bounce():
 		rep.Bounced++
 		log.Warn("Digest refused for good: address marked bounced", slog.Int("smtp_code", se.Code), slog.Any("error", sendErr))
-		if err := r.store.MarkDigestFailed(mark, d.ID, Failure{At: done, Error: sendErr.Error(), Permanent: true}); err != nil {
-			return fmt.Errorf("digest: mark %s bounced: %w", d.ID, err)
+		if err := fail(sendErr, true); err != nil {
+			return err
+		}
+		if _, err := r.store.MarkBounced(mark, sub.Email, done); err != nil {
+			return fmt.Errorf("digest: mark subscription %d bounced: %w", sub.ID, err)
 		}
 		return nil
 	}
 	rep.Deferred++
-	if err := r.store.MarkDigestFailed(mark, d.ID, Failure{At: done, Error: sendErr.Error(), RetryAt: retryAt}); err != nil {
-		return fmt.Errorf("digest: mark %s failed: %w", d.ID, err)
+	if err := fail(sendErr, false); err != nil {
+		return err
 	}
 	if errors.As(sendErr, &se) && se.RecipientDeferred() {
-		log.Warn("Digest deferred by the recipient's server", slog.Int("smtp_code", se.Code), slog.Time("retry_at", retryAt), slog.Any("error", sendErr))
+		log.Warn("Digest deferred by the recipient's server", slog.Int("smtp_code", se.Code), slog.Any("error", sendErr))
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -358,8 +457,8 @@ func (r *Runner) deliver(ctx context.Context, id string, now, start time.Time, r
 }
 
 // sendWithRetry sends msg, retrying transient connection-level failures
-// with capped exponential backoff. Recipient-level answers and 5xx are not
-// retried here.
+// with capped exponential backoff. Answers about the recipient, and 5xx,
+// are not retried here.
 func (r *Runner) sendWithRetry(ctx context.Context, msg Message) error {
 	wait := r.cfg.Backoff
 	for attempt := 1; ; attempt++ {
@@ -374,7 +473,7 @@ func (r *Runner) sendWithRetry(ctx context.Context, msg Message) error {
 		if attempt >= r.cfg.SendAttempts || ctx.Err() != nil {
 			return err
 		}
-		r.logger.Debug("Send failed, retrying", slog.String("digest_id", msg.DigestID), slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.Any("error", err))
+		r.logger.Debug("Send failed, retrying", slog.Int64("digest_id", msg.DigestID), slog.Int("attempt", attempt), slog.Duration("wait", wait), slog.Any("error", err))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -386,7 +485,7 @@ func (r *Runner) sendWithRetry(ctx context.Context, msg Message) error {
 	}
 }
 
-// retryDelay is the wait before a later run tries a digest claimed
+// retryDelay is the wait before a later run tries again a digest claimed
 // attempts times: RetryDelay, doubling, at most MaxRetryDelay.
 func (r *Runner) retryDelay(attempts int) time.Duration {
 	d := r.cfg.RetryDelay
@@ -396,41 +495,61 @@ func (r *Runner) retryDelay(attempts int) time.Duration {
 	return min(d, r.cfg.MaxRetryDelay)
 }
 
-// DryRun prints what RunDue would send at now, the digests due and those
-// waiting in the outbox, and changes nothing: no planning, no claim, no
-// mail.
+// DryRun prints what RunDue would send at now: the digests waiting in the
+// outbox and those due, with their plain-text part. It changes nothing: no
+// planning, no claim, no mail.
 func (r *Runner) DryRun(ctx context.Context, now time.Time, w io.Writer) (Report, error) {
-	rep, planned, planErr := r.planDue(ctx, now, false)
-	pending, err := r.store.PendingDigests(ctx, now, r.cfg.BatchSize)
+	var rep Report
+	pending, err := r.store.PendingDigests(ctx)
 	if err != nil {
-		return rep, errors.Join(planErr, fmt.Errorf("digest: pending digests: %w", err))
+		return rep, fmt.Errorf("digest: pending digests: %w", err)
 	}
-	show := func(d Digest, origin string) error {
-		m, err := r.composer.Compose(d)
+	planned, planErr := r.planDue(ctx, now, pending, false, &rep)
+	var errs []error
+	if planErr != nil {
+		errs = append(errs, planErr)
+	}
+	show := func(c composed, origin string) {
+		m, err := r.composer.Compose(c.sub, c.profileName, c.d, UnsubscribeToken([]byte(r.cfg.SecretKey), c.sub.ID))
 		if err != nil {
-			return err
+			errs = append(errs, err)
+			return
 		}
-		_, err = fmt.Fprintf(w, "=== %s (%s, %d items, %d more)\nTo: %s\nSubject: %s\nMessage-ID: <%s>\nList-Unsubscribe: <%s>\n\n%s\n",
-			d.ID, origin, len(d.Items), d.More, m.To, m.Subject, m.MessageID, m.UnsubscribeURL, m.Text)
-		return err
+		items, more, _ := decodeItems(c.d)
+		fmt.Fprintf(w, "=== subscription %d, period %s (%s): %d items, %d more\nTo: %s\nSubject: %s\nMessage-ID: <%s>\nList-Unsubscribe: <%s>\n\n%s\n",
+			c.sub.ID, c.d.PeriodKey, origin, len(items), more, m.To, m.Subject, m.MessageID, m.UnsubscribeURL, m.Text)
 	}
+	waiting := 0
 	for _, d := range pending {
-		if err := show(d, "waiting in the outbox"); err != nil {
-			return rep, errors.Join(planErr, err)
+		if !r.ready(d, now) {
+			continue
 		}
-	}
-	for _, d := range planned {
-		if err := show(d, "due now"); err != nil {
-			return rep, errors.Join(planErr, err)
+		sub, err := r.store.Subscription(ctx, d.SubscriptionID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
+		if !sub.Active() {
+			continue
+		}
+		p, err := r.store.Profile(ctx, sub.ProfileID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		waiting++
+		show(composed{sub: sub, profileName: p.Name, d: d}, "waiting in the outbox")
 	}
-	_, err = fmt.Fprintf(w, "dry run: %d subscriptions due, %d digests would be planned, %d with nothing new, %d waiting in the outbox, %d failed; nothing was sent\n",
-		rep.Due, rep.Planned, rep.Empty, len(pending), rep.Failed)
-	return rep, errors.Join(planErr, err)
+	for _, c := range planned {
+		show(c, "due now")
+	}
+	_, err = fmt.Fprintf(w, "dry run: %d digests waiting in the outbox, %d subscriptions due: %d digests would be planned, %d with nothing new, %d failed; nothing was planned or sent\n",
+		waiting, rep.Due, rep.Planned, rep.Empty, rep.Failed)
+	return rep, errors.Join(append(errs, err)...)
 }
 
-// Loop runs RunDue now and then every interval until ctx ends. It logs each
-// run's outcome; it is what `callmatch serve` runs.
+// Loop runs RunDue now and then every interval until ctx ends, logging
+// each run's outcome: what `callmatch serve` runs.
 func (r *Runner) Loop(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -28,35 +28,34 @@ func Slot(s Subscription, now time.Time, loc *time.Location) time.Time {
 	return slot
 }
 
-// Period names the period of a slot: its local date, YYYY-MM-DD. Periods
-// sort as strings, so changing frequency or hour never goes back in time.
+// Period names the period of a slot, the PeriodKey of its digest: the
+// slot's local date, YYYY-MM-DD.
 func Period(slot time.Time) string { return slot.Format(time.DateOnly) }
 
 // Due reports whether s has a digest due at now, and for which period. The
 // rules:
-//   - only active subscriptions (not pending, unsubscribed or bounced);
+//   - only active subscriptions (confirmed, not unsubscribed, not bounced);
 //   - not while paused (PausedUntil after now);
-//   - the latest slot (see Slot) must come after the subscription was
-//     created: the first digest comes at the first slot after subscribing;
-//   - its period must be later than the last planned one: one digest per
-//     period, and a server that was down for days sends one digest, not one
-//     per missed period.
+//   - the latest slot (see Slot) must come after the confirmation: the
+//     first digest comes at the first slot after subscribing;
+//   - no digest may have been sent since that slot (LastDigestAt): one
+//     digest per period, and a server that was down for days sends one
+//     digest, not one per missed period.
 func Due(s Subscription, now time.Time, loc *time.Location) (period string, due bool) {
-	if s.Status != SubscriptionActive || s.PausedUntil.After(now) {
+	if !s.Active() || (s.PausedUntil != nil && s.PausedUntil.After(now)) {
 		return "", false
 	}
 	if s.Frequency != Daily && s.Frequency != Weekly {
 		return "", false
 	}
 	slot := Slot(s, now, loc)
-	if !s.CreatedAt.IsZero() && !slot.After(s.CreatedAt) {
+	if !slot.After(*s.ConfirmedAt) {
 		return "", false
 	}
-	p := Period(slot)
-	if p <= s.LastPeriod {
+	if s.LastDigestAt != nil && !s.LastDigestAt.Before(slot) {
 		return "", false
 	}
-	return p, true
+	return Period(slot), true
 }
 
 // zones caches loaded time zones: LoadLocation parses zone data on each call.
@@ -65,10 +64,10 @@ type zones struct {
 	m  map[string]*time.Location
 }
 
-// load returns the zone named name (DefaultTimeZone when empty).
+// load returns the zone named name (DefaultTimezone when empty).
 func (z *zones) load(name string) (*time.Location, error) {
 	if name == "" {
-		name = DefaultTimeZone
+		name = DefaultTimezone
 	}
 	z.mu.Lock()
 	defer z.mu.Unlock()

@@ -341,21 +341,19 @@ func (m Message) mailMsg() (*mail.Msg, error) {
 	if m.Language != "" {
 		msg.SetGenHeader(mail.HeaderContentLang, m.Language)
 	}
+	// The List-* headers go in as generic headers, which go-mail writes in
+	// sorted order (its "preformatted" ones, which SetListUnsubscribeOneClick
+	// uses, come out in map order), so that every attempt to send a digest
+	// produces the same bytes. They are plain ASCII and are not encoded.
 	if m.ListID != "" {
-		msg.SetGenHeaderPreformatted(mail.Header("List-Id"), m.ListID)
+		msg.SetGenHeader(mail.Header("List-Id"), m.ListID)
 	}
 	if m.UnsubscribeURL != "" {
-		// RFC 8058 one-click: both headers. go-mail's helper insists on
-		// https; an http BASE_URL (development, tests) gets the same
-		// headers set by hand.
-		if strings.HasPrefix(m.UnsubscribeURL, "https://") {
-			if err := msg.SetListUnsubscribeOneClick(m.UnsubscribeURL); err != nil {
-				return nil, fmt.Errorf("digest: unsubscribe URL: %w", err)
-			}
-		} else {
-			msg.SetListUnsubscribe(m.UnsubscribeURL)
-			msg.SetListUnsubscribePost()
-		}
+		// RFC 8058 one-click: a URL that identifies the subscription by
+		// itself, and the POST header. (go-mail's helper would also insist
+		// on https, which an http BASE_URL in development does not have.)
+		msg.SetGenHeader(mail.HeaderListUnsubscribe, "<"+m.UnsubscribeURL+">")
+		msg.SetGenHeader(mail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
 	}
 	msg.SetBodyString(mail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
