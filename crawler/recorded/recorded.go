@@ -430,11 +430,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"type": "throwable", "message": "Request method not supported"})
 		return
 	}
-	if h.opts.Latency > 0 {
-		if err := sleep(r.Context(), h.opts.Latency); err != nil {
-			return
-		}
-	}
 	q := r.URL.Query()
 	if q.Get("apiKey") != "SEDIA" {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"type": "throwable", "message": "Invalid apiKey"})
@@ -454,6 +449,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	req, status, msg := parseRequest(r)
+	if o.Latency > 0 { // after the body is read, so a client that gives up cancels the wait
+		if err := sleep(r.Context(), o.Latency); err != nil {
+			return
+		}
+	}
 	if status != 0 {
 		writeJSON(w, status, map[string]string{"type": "throwable", "message": msg})
 		return
