@@ -548,7 +548,7 @@ func labelBoundary(s string, i int) bool {
 }
 
 // conditionHeading finds the headings of the portal's conditions text.
-var conditionHeading = regexp.MustCompile(`(?i)(\d[a-z]?\. (?:Admissibility conditions[:,] proposal page limit and layout|Eligible countries|Other eligib(?:le|ility) conditions|Financial and operational capacity and exclusion|Evaluation and award: (?:Award criteria, scoring and thresholds|Submission and evaluation processes|Indicative timeline for evaluation and grant agreement)|Legal and financial set-up of the grants)|Specific conditions|Application and evaluation forms and (?:model grant agreement \(MGA\)|additional documents):|Additional documents:?)`)
+var conditionHeading = regexp.MustCompile(`(\d[a-z]?\. (?i:Admissibility conditions[:,] proposal page limit and layout|Eligible countries|Other eligib(?:le|ility) conditions|Financial and operational capacity and exclusion|Evaluation and award: (?:Award criteria, scoring and thresholds|Submission and evaluation processes|Indicative timeline for evaluation and grant agreement)|Legal and financial set-up of the grants)|Specific conditions|Application and evaluation forms and (?:model grant agreement \(MGA\)|additional documents):|Additional documents:?)`)
 
 func conditionsHTML(s string) string {
 	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), `">`))
