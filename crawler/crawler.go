@@ -204,7 +204,7 @@ func (c *Crawler) run(ctx context.Context, sum *Summary, now time.Time, progress
 	}()
 	l := &listing{best: map[string]int{}, quality: map[string]int{}, spool: json.NewEncoder(f)}
 
-	listed, err := c.list(ctx, sum, l, progress)
+	listed, complete, err := c.list(ctx, sum, l, progress)
 	if err != nil {
 		return err
 	}
@@ -254,11 +254,13 @@ func (c *Crawler) run(ctx context.Context, sum *Summary, now time.Time, progress
 		progress(done, total)
 	}
 
-	n, err := c.store.MarkGone(ctx, c.cfg.Programmes, l.seen, now)
-	if err != nil {
-		return fmt.Errorf("crawler: mark gone: %w", err)
+	if complete {
+		n, err := c.store.MarkGone(ctx, c.cfg.Programmes, l.seen, now)
+		if err != nil {
+			return fmt.Errorf("crawler: mark gone: %w", err)
+		}
+		sum.Gone = n
 	}
-	sum.Gone = n
 	if storeErrs > 0 {
 		return fmt.Errorf("crawler: %d calls could not be saved", storeErrs)
 	}
@@ -266,24 +268,26 @@ func (c *Crawler) run(ctx context.Context, sum *Summary, now time.Time, progress
 }
 
 // list fetches every page and spools the parsed calls. It returns the
-// number of records listed.
-func (c *Crawler) list(ctx context.Context, sum *Summary, l *listing, progress func(done, total int)) (int, error) {
+// number of records listed and whether that is all the portal announced:
+// a listing that ends before totalResults is reached saves what it has but
+// marks nothing gone.
+func (c *Crawler) list(ctx context.Context, sum *Summary, l *listing, progress func(done, total int)) (int, bool, error) {
 	body, contentType, err := searchBody(query(c.cfg.Programmes, nil))
 	if err != nil {
-		return 0, fmt.Errorf("crawler: build query: %w", err)
+		return 0, false, fmt.Errorf("crawler: build query: %w", err)
 	}
 	listed, total := 0, 0
 	for page := 1; ; page++ {
 		if page > c.cfg.MaxPages {
-			return listed, fmt.Errorf("%w: %d pages of %d", ErrTooManyPages, c.cfg.MaxPages, c.cfg.PageSize)
+			return listed, false, fmt.Errorf("%w: %d pages of %d", ErrTooManyPages, c.cfg.MaxPages, c.cfg.PageSize)
 		}
 		u, err := pageURL(c.cfg.SearchURL, c.cfg.PageSize, page)
 		if err != nil {
-			return listed, err
+			return listed, false, err
 		}
 		p, err := c.client.fetchPage(ctx, u, body, contentType)
 		if err != nil {
-			return listed, err
+			return listed, false, err
 		}
 		sum.Pages++
 		if page == 1 {
@@ -292,11 +296,16 @@ func (c *Crawler) list(ctx context.Context, sum *Summary, l *listing, progress f
 		listed += len(p.Results)
 		c.logger.Debug("Search page listed", slog.String("url", u), slog.Int("results", len(p.Results)), slog.Int("total", p.TotalResults))
 		if err := c.take(p.Results, u, sum, l); err != nil {
-			return listed, err
+			return listed, false, err
 		}
 		progress(listed, max(total, listed))
 		if len(p.Results) < c.cfg.PageSize || page*c.cfg.PageSize >= p.TotalResults {
-			return listed, nil
+			if listed < p.TotalResults {
+				sum.Errors = append(sum.Errors, fmt.Sprintf("listing incomplete: %d of %d results listed; nothing marked gone",
+					listed, p.TotalResults))
+				return listed, false, nil
+			}
+			return listed, true, nil
 		}
 	}
 }

@@ -234,3 +234,24 @@ func TestRunCancelled(t *testing.T) {
 }
 
 func recordedSlow() recorded.Options { return recorded.Options{Latency: 5 * time.Second} }
+
+func TestShortPageMarksNothingGone(t *testing.T) {
+	// The portal announces 5 results but stops after 3: save them, mark nothing gone.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"totalResults":5,"results":[`+
+			`{"language":"en","metadata":{"identifier":["T-1"],"type":["1"],"title":["x"],"status":["31094502"],"frameworkProgramme":["43152860"]}},`+
+			`{"language":"en","metadata":{"identifier":["T-2"],"type":["1"],"title":["x"],"status":["31094502"],"frameworkProgramme":["43152860"]}},`+
+			`{"language":"en","metadata":{"identifier":["T-3"],"type":["1"],"title":["x"],"status":["31094502"],"frameworkProgramme":["43152860"]}}]}`)
+	}))
+	defer srv.Close()
+	store := newMemStore()
+	store.calls["T-9"] = &funding.Call{ID: "T-9", Title: "kept", ProgrammeID: "43152860", ContentHash: "h"}
+	c := crawler.New(crawler.Config{SearchURL: srv.URL, Programmes: []string{"43152860"}, PageSize: 10, RequestsPerSecond: -1, SpoolDir: t.TempDir()}, store, nil)
+	sum, err := c.Run(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if sum.New != 3 || sum.Gone != 0 || len(sum.Errors) != 1 || store.get("T-9").GoneAt != nil {
+		t.Errorf("new %d gone %d errors %q, T-9 gone %v; want 3 saved, nothing gone, one error", sum.New, sum.Gone, sum.Errors, store.get("T-9").GoneAt)
+	}
+}
