@@ -24,6 +24,7 @@ type memStore struct {
 	calls    map[string]funding.Call
 	changes  []CallChange
 	digests  map[int64]*Digest
+	byPeriod map[string]int64 // subscription/period -> digest id
 	sent     map[int64]map[string]bool
 	nextID   int64
 
@@ -34,7 +35,7 @@ type memStore struct {
 func newMemStore() *memStore {
 	return &memStore{
 		subs: map[int64]*Subscription{}, profiles: map[string]funding.Profile{}, follows: map[string][]string{},
-		calls: map[string]funding.Call{}, digests: map[int64]*Digest{}, sent: map[int64]map[string]bool{},
+		calls: map[string]funding.Call{}, digests: map[int64]*Digest{}, byPeriod: map[string]int64{}, sent: map[int64]map[string]bool{},
 	}
 }
 
@@ -163,13 +164,13 @@ func (m *memStore) PlanDigest(_ context.Context, d *Digest) (bool, error) {
 	if _, ok := m.subs[d.SubscriptionID]; !ok {
 		return false, errNotFound
 	}
-	for _, old := range m.digests {
-		if old.SubscriptionID == d.SubscriptionID && old.PeriodKey == d.PeriodKey {
-			*d = cloneDigest(*old)
-			return false, nil
-		}
+	key := fmt.Sprint(d.SubscriptionID, "/", d.PeriodKey)
+	if id, ok := m.byPeriod[key]; ok {
+		*d = cloneDigest(*m.digests[id])
+		return false, nil
 	}
 	m.nextID++
+	m.byPeriod[key] = m.nextID
 	nd := cloneDigest(*d)
 	nd.ID, nd.State, nd.Attempts = m.nextID, StatePlanned, 0
 	m.digests[nd.ID] = &nd

@@ -16,14 +16,15 @@ import (
 type Config struct {
 	BaseURL   string // BASE_URL: links, Message-ID and List-Id domain (required)
 	From      string // From address; default "callmatch <digest@BASE_URL host>"
-	SecretKey string // signs unsubscribe tokens for subscriptions without one
+	SecretKey string // SECRET_KEY: signs the unsubscribe links (required)
 
 	MaxItems int // items shown per digest; the rest is "N more" (10)
-	Workers  int // subscriptions planned concurrently (4)
+	Workers  int // subscriptions planned, and digests rendered, concurrently (4)
 
-	// Lease is how long a claimed digest stays claimed (10m). A digest still
-	// "sending" after its lease was being sent by a process that died: it is
-	// sent again (see RunDue).
+	// Lease is how long a claimed digest may stay in sending (10m). One
+	// still sending after that was being sent by a process that died: it is
+	// planned and sent again (see RunDue). Keep it well above the SMTP
+	// timeout times SendAttempts.
 	Lease time.Duration
 
 	// In-run retries of a transient failure (connection lost, 4xx from the
@@ -34,12 +35,10 @@ type Config struct {
 	MaxBackoff   time.Duration
 
 	// After the in-run retries, the digest waits for a later run:
-	// RetryDelay (5m) after its first claim, doubling per claim, at most
+	// RetryDelay (5m) after its last claim, doubling per claim, at most
 	// MaxRetryDelay (6h).
 	RetryDelay    time.Duration
 	MaxRetryDelay time.Duration
-
-	BatchSize int // pending digests fetched at a time (200)
 }
 
 func (c *Config) defaults() {
@@ -56,9 +55,6 @@ func (c *Config) defaults() {
 	}
 	if c.SendAttempts <= 0 {
 		c.SendAttempts = 3
-	}
-	if c.BatchSize <= 0 {
-		c.BatchSize = 200
 	}
 	def(&c.Lease, 10*time.Minute)
 	def(&c.Backoff, time.Second)
@@ -336,17 +332,54 @@ func (e errAbort) Error() string { return e.err.Error() }
 func (e errAbort) Unwrap() error { return e.err }
 
 // sendPending claims, sends and marks the pending digests of the outbox
-// whose retry delay has passed.
+// whose retry delay has passed. Reading what a digest needs and rendering it
+// happen ahead, on Workers goroutines; claim -> send -> mark stay in order,
+// one digest at a time, on one SMTP connection.
 func (r *Runner) sendPending(ctx context.Context, now, start time.Time, rep *Report) error {
 	pending, err := r.store.PendingDigests(ctx)
 	if err != nil {
 		return fmt.Errorf("digest: pending digests: %w", err)
 	}
+	var ready []Digest
 	for _, d := range pending {
-		if !r.ready(d, r.clock(now, start)) {
-			continue
+		if r.ready(d, r.clock(now, start)) {
+			ready = append(ready, d)
 		}
-		if err := r.deliver(ctx, d, now, start, rep); err != nil {
+	}
+	stop := make(chan struct{})
+	ahead := make(chan chan prepared, 4*r.cfg.Workers) // futures, in outbox order
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(ahead)
+		sem := make(chan struct{}, r.cfg.Workers)
+		for _, d := range ready {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f := make(chan prepared, 1)
+			select {
+			case ahead <- f:
+			case <-stop:
+				return
+			}
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				f <- r.prepare(ctx, d)
+			})
+		}
+	})
+	defer func() {
+		close(stop)
+		for range ahead { // let the producer finish
+		}
+		wg.Wait()
+	}()
+	for f := range ahead {
+		p := <-f
+		if err := r.deliver(ctx, p, now, start, rep); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -354,6 +387,43 @@ func (r *Runner) sendPending(ctx context.Context, now, start time.Time, rep *Rep
 		}
 	}
 	return nil
+}
+
+// prepared is a pending digest made ready to send: its subscription, and
+// the rendered message or why there is none.
+type prepared struct {
+	d        Digest
+	sub      Subscription
+	msg      Message
+	inactive bool  // the subscription no longer takes digests
+	subErr   error // the subscription could not be read: stop the run
+	err      error // the digest cannot go now (transient unless permanent)
+	perm     bool
+}
+
+// prepare reads what d needs and renders it. It writes nothing.
+func (r *Runner) prepare(ctx context.Context, d Digest) prepared {
+	p := prepared{d: d}
+	sub, err := r.store.Subscription(ctx, d.SubscriptionID)
+	if err != nil {
+		p.subErr = fmt.Errorf("digest: subscription %d: %w", d.SubscriptionID, err)
+		return p
+	}
+	p.sub = sub
+	if !sub.Active() {
+		p.inactive = true
+		return p
+	}
+	prof, err := r.store.Profile(ctx, sub.ProfileID)
+	if err != nil {
+		p.err = fmt.Errorf("digest: profile %s: %w", sub.ProfileID, err)
+		return p
+	}
+	p.msg, err = r.composer.Compose(sub, prof.Name, d, UnsubscribeToken([]byte(r.cfg.SecretKey), sub.ID))
+	if err != nil {
+		p.err, p.perm = err, true
+	}
+	return p
 }
 
 // ready reports whether a planned digest may be tried at now: never tried,
@@ -366,16 +436,16 @@ func (r *Runner) ready(d Digest, now time.Time) bool {
 // the run has taken so far, so claim times stay true in long runs.
 func (r *Runner) clock(now, start time.Time) time.Time { return now.Add(time.Since(start)) }
 
-// deliver takes one digest through claim -> send -> mark. It returns an
-// error only when the run should stop.
-func (r *Runner) deliver(ctx context.Context, pd Digest, now, start time.Time, rep *Report) error {
+// deliver takes one prepared digest through claim -> send -> mark. It
+// returns an error only when the run should stop.
+func (r *Runner) deliver(ctx context.Context, p prepared, now, start time.Time, rep *Report) error {
 	at := r.clock(now, start)
-	d, err := r.store.ClaimDigest(ctx, pd.ID, at)
+	d, err := r.store.ClaimDigest(ctx, p.d.ID, at)
 	if errors.Is(err, ErrNotClaimable) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("digest: claim %d: %w", pd.ID, err)
+		return fmt.Errorf("digest: claim %d: %w", p.d.ID, err)
 	}
 	log := r.logger.With(slog.Int64("digest_id", d.ID), slog.Int64("subscription_id", d.SubscriptionID), slog.Int("attempt", d.Attempts))
 	if d.Attempts > 1 {
@@ -392,33 +462,25 @@ func (r *Runner) deliver(ctx context.Context, pd Digest, now, start time.Time, r
 		return nil
 	}
 
-	sub, err := r.store.Subscription(ctx, d.SubscriptionID)
-	if err != nil {
-		err = fmt.Errorf("digest: subscription %d: %w", d.SubscriptionID, err)
+	switch {
+	case p.subErr != nil:
 		rep.Deferred++
-		return errors.Join(err, fail(err, false))
-	}
-	if !sub.Active() {
+		return errors.Join(p.subErr, fail(p.subErr, false))
+	case p.inactive:
 		rep.Cancelled++
 		log.Info("Digest not sent: the subscription is no longer active")
 		return fail(errors.New("the subscription is no longer active"), true)
-	}
-	var name string
-	if p, err := r.store.Profile(ctx, sub.ProfileID); err == nil {
-		name = p.Name
-	} else {
-		err = fmt.Errorf("digest: profile %s: %w", sub.ProfileID, err)
-		log.Warn("Digest deferred", slog.Any("error", err))
-		rep.Deferred++
-		return fail(err, false)
-	}
-	msg, err := r.composer.Compose(sub, name, d, UnsubscribeToken([]byte(r.cfg.SecretKey), sub.ID))
-	if err != nil {
-		log.Error("Digest cannot be rendered", slog.Any("error", err))
+	case p.err != nil && p.perm:
+		log.Error("Digest cannot be rendered", slog.Any("error", p.err))
 		rep.Failed++
-		return fail(err, true)
+		return fail(p.err, true)
+	case p.err != nil:
+		log.Warn("Digest deferred", slog.Any("error", p.err))
+		rep.Deferred++
+		return fail(p.err, false)
 	}
 
+	msg, sub := p.msg, p.sub
 	sendErr := r.sendWithRetry(ctx, msg)
 	done := r.clock(now, start)
 	var se *SendError
@@ -515,30 +577,26 @@ func (r *Runner) DryRun(ctx context.Context, now time.Time, w io.Writer) (Report
 			errs = append(errs, err)
 			return
 		}
-		items, more, _ := decodeItems(c.d)
-		fmt.Fprintf(w, "=== subscription %d, period %s (%s): %d items, %d more\nTo: %s\nSubject: %s\nMessage-ID: <%s>\nList-Unsubscribe: <%s>\n\n%s\n",
-			c.sub.ID, c.d.PeriodKey, origin, len(items), more, m.To, m.Subject, m.MessageID, m.UnsubscribeURL, m.Text)
+		printMessage(w, c.sub.ID, c.d, origin, m)
 	}
 	waiting := 0
 	for _, d := range pending {
 		if !r.ready(d, now) {
 			continue
 		}
-		sub, err := r.store.Subscription(ctx, d.SubscriptionID)
-		if err != nil {
-			errs = append(errs, err)
+		p := r.prepare(ctx, d)
+		switch {
+		case p.inactive:
 			continue
-		}
-		if !sub.Active() {
+		case p.subErr != nil:
+			errs = append(errs, p.subErr)
 			continue
-		}
-		p, err := r.store.Profile(ctx, sub.ProfileID)
-		if err != nil {
-			errs = append(errs, err)
+		case p.err != nil:
+			errs = append(errs, p.err)
 			continue
 		}
 		waiting++
-		show(composed{sub: sub, profileName: p.Name, d: d}, "waiting in the outbox")
+		printMessage(w, p.sub.ID, d, "waiting in the outbox", p.msg)
 	}
 	for _, c := range planned {
 		show(c, "due now")
@@ -546,6 +604,12 @@ func (r *Runner) DryRun(ctx context.Context, now time.Time, w io.Writer) (Report
 	_, err = fmt.Fprintf(w, "dry run: %d digests waiting in the outbox, %d subscriptions due: %d digests would be planned, %d with nothing new, %d failed; nothing was planned or sent\n",
 		waiting, rep.Due, rep.Planned, rep.Empty, rep.Failed)
 	return rep, errors.Join(append(errs, err)...)
+}
+
+func printMessage(w io.Writer, subscriptionID int64, d Digest, origin string, m Message) {
+	items, more, _ := decodeItems(d)
+	fmt.Fprintf(w, "=== subscription %d, period %s (%s): %d items, %d more\nTo: %s\nSubject: %s\nMessage-ID: <%s>\nList-Unsubscribe: <%s>\n\n%s\n",
+		subscriptionID, d.PeriodKey, origin, len(items), more, m.To, m.Subject, m.MessageID, m.UnsubscribeURL, m.Text)
 }
 
 // Loop runs RunDue now and then every interval until ctx ends, logging
