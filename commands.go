@@ -188,6 +188,8 @@ func crawlerConfig(cfg Config) crawler.Config {
 	return crawler.Config{
 		SearchURL:  cfg.PortalSearchURL,
 		Programmes: cfg.PortalProgrammes,
+		// Say who crawls and where to reach them: this instance's address.
+		UserAgent: "callmatch/" + crawler.Version + " (+" + cfg.BaseURL + "; EU funding matcher for a National Coordination Centre)",
 	}
 }
 
