@@ -31,16 +31,20 @@ func (s *Store) FinishCrawlRun(ctx context.Context, run funding.CrawlRun) error 
 	if err != nil {
 		return fmt.Errorf("store: finish crawl run %d: %w", run.ID, err)
 	}
+	warns, err := json.Marshal(nonNil(run.Warnings))
+	if err != nil {
+		return fmt.Errorf("store: finish crawl run %d: %w", run.ID, err)
+	}
 	finished := run.FinishedAt
 	if finished.IsZero() {
 		finished = s.now()
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE crawl_runs SET finished_at = $2, pages = $3, seen = $4,
 		new_calls = $5, changed_calls = $6, unchanged_calls = $7, gone_calls = $8,
-		errors = $9, failed = $10, changed_ids = $11
+		errors = $9, failed = $10, changed_ids = $11, warnings = $12
 		WHERE id = $1`,
 		run.ID, micros(finished), run.Pages, run.Seen, run.New, run.Changed, run.Unchanged, run.Gone,
-		string(errs), run.Failed, string(ids))
+		string(errs), run.Failed, string(ids), string(warns))
 	if err := affectedOne(res, err); err != nil {
 		return fmt.Errorf("store: finish crawl run %d: %w", run.ID, err)
 	}
@@ -54,7 +58,7 @@ func (s *Store) CrawlRuns(ctx context.Context, limit int) ([]funding.CrawlRun, e
 		limit = math.MaxInt32
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT id, started_at, finished_at, pages, seen, new_calls, changed_calls,
-		unchanged_calls, gone_calls, errors, failed, changed_ids
+		unchanged_calls, gone_calls, errors, failed, changed_ids, warnings
 		FROM crawl_runs ORDER BY started_at DESC, id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: crawl runs: %w", err)
@@ -67,9 +71,10 @@ func (s *Store) CrawlRuns(ctx context.Context, limit int) ([]funding.CrawlRun, e
 			started       int64
 			finished      sql.NullInt64
 			errs, changed []byte
+			warns         []byte
 		)
 		if err := rows.Scan(&r.ID, &started, &finished, &r.Pages, &r.Seen, &r.New, &r.Changed,
-			&r.Unchanged, &r.Gone, &errs, &r.Failed, &changed); err != nil {
+			&r.Unchanged, &r.Gone, &errs, &r.Failed, &changed, &warns); err != nil {
 			return nil, fmt.Errorf("store: crawl runs: %w", err)
 		}
 		r.StartedAt = fromMicros(started)
@@ -81,6 +86,9 @@ func (s *Store) CrawlRuns(ctx context.Context, limit int) ([]funding.CrawlRun, e
 		}
 		if err := json.Unmarshal(changed, &r.ChangedIDs); err != nil {
 			return nil, fmt.Errorf("store: crawl run %d: decode changed ids: %w", r.ID, err)
+		}
+		if err := json.Unmarshal(warns, &r.Warnings); err != nil {
+			return nil, fmt.Errorf("store: crawl run %d: decode warnings: %w", r.ID, err)
 		}
 		runs = append(runs, r)
 	}

@@ -18,7 +18,8 @@ func TestCrawlRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 		run := funding.CrawlRun{ID: id1, StartedAt: at(0), FinishedAt: at(time.Minute), Pages: 3, Seen: 120, New: 2,
-			Changed: 1, Unchanged: 117, Gone: 4, Errors: []string{"page 2: timeout"}, ChangedIDs: []string{"A", "B", "C"}}
+			Changed: 1, Unchanged: 117, Gone: 4, Errors: []string{"page 2: timeout"}, ChangedIDs: []string{"A", "B", "C"},
+			Warnings: []string{"A: actions: malformed JSON"}}
 		if err := s.FinishCrawlRun(ctx, run); err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +41,7 @@ func TestCrawlRuns(t *testing.T) {
 		got := runs[1]
 		if !got.StartedAt.Equal(at(0)) || !got.FinishedAt.Equal(at(time.Minute)) || got.Pages != 3 || got.Seen != 120 ||
 			got.New != 2 || got.Changed != 1 || got.Unchanged != 117 || got.Gone != 4 || got.Failed ||
-			!slices.Equal(got.Errors, run.Errors) || !slices.Equal(got.ChangedIDs, run.ChangedIDs) {
+			!slices.Equal(got.Errors, run.Errors) || !slices.Equal(got.ChangedIDs, run.ChangedIDs) || !slices.Equal(got.Warnings, run.Warnings) {
 			t.Errorf("finished run = %+v, want %+v", got, run)
 		}
 
