@@ -213,6 +213,9 @@ func (r *Runner) planDue(ctx context.Context, now time.Time, pending []Digest, w
 	var jobs []job
 	r.mu.Lock()
 	for _, s := range subs {
+		if s.ProfileID == "" {
+			continue // nothing to match: digests are per profile
+		}
 		loc, err := r.zones.load(s.Timezone)
 		if err != nil {
 			r.logger.Warn("Subscription has an unknown time zone: using the default", slog.Int64("subscription_id", s.ID), slog.Any("error", err))

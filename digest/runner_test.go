@@ -152,6 +152,17 @@ func TestRunDueNothingNewSendsNothing(t *testing.T) {
 	}
 }
 
+func TestRunDueSkipsSubscriptionsWithoutProfile(t *testing.T) {
+	st, m := scenario("en")
+	s := st.sub(1)
+	s.ProfileID = ""
+	st.addSub(s)
+	r := newTestRunner(t, st, m, &memMailer{})
+	if rep, err := r.RunDue(context.Background(), monday); err != nil || (rep != Report{}) {
+		t.Errorf("RunDue = %+v, %v, want nothing and no error", rep, err)
+	}
+}
+
 func TestRunDueNotBeforeTheHour(t *testing.T) {
 	st, m := scenario("en")
 	mailer := &memMailer{}
