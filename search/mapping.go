@@ -115,7 +115,9 @@ func newMapping() *mapping.IndexMappingImpl {
 	for _, name := range []string{fieldTitle, fieldKeywords, fieldOutcome, fieldScope, fieldObjective, fieldImpact, fieldBody} {
 		doc.AddFieldMappingsAt(name, text(true))
 	}
-	doc.AddFieldMappingsAt(fieldConditions, text(false))
+	cond := text(false)
+	cond.IncludeTermVectors = false // no highlights, no phrases: the cost is not worth it here
+	doc.AddFieldMappingsAt(fieldConditions, cond)
 	for _, name := range []string{fieldProgramme, fieldStatus, fieldPortalStatus, fieldKind, fieldType, fieldCallID, fieldTag, fieldPriority} {
 		doc.AddFieldMappingsAt(name, kw())
 	}
@@ -200,7 +202,11 @@ func newDocument(c *funding.Call, now time.Time) document {
 		}
 	}
 	for _, s := range c.Conditions {
-		d.Conditions = append(d.Conditions, s.Text)
+		// Evaluation, financial and legal set-up are general annex text:
+		// searching them finds every call.
+		if !conditionSectionSkipped(s.Title) {
+			d.Conditions = append(d.Conditions, s.Text)
+		}
 	}
 	lo, hi := budgetRange(c.Budget)
 	if lo > 0 {

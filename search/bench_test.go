@@ -1,0 +1,154 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"callmatch/funding"
+)
+
+// tenThousandCalls makes 10,000 calls from the real ones: the originals and
+// varied copies (ids, titles, deadlines, budgets), so that statuses and
+// ranges spread as in a real corpus.
+func tenThousandCalls(tb testing.TB) []funding.Call {
+	real := loadCalls(tb)
+	variants := []string{"pilot", "phase 2", "scale-up", "for regions", "2028", "SME track", "Western Balkans", "coordination"}
+	out := make([]funding.Call, 0, 10_000)
+	for i := 0; len(out) < 10_000; i++ {
+		c := real[i%len(real)]
+		if i >= len(real) {
+			v := i / len(real)
+			c.ID = fmt.Sprintf("%s-V%02d", c.ID, v)
+			c.Title = c.Title + " (" + variants[v%len(variants)] + ")"
+			shift := time.Duration((i*37)%730-300) * 24 * time.Hour
+			c.Deadlines = slices.Clone(c.Deadlines)
+			for j := range c.Deadlines {
+				c.Deadlines[j] = c.Deadlines[j].Add(shift)
+			}
+			factor := []float64{0.5, 0.75, 1, 1.5, 2}[i%5]
+			c.Budget.MinContribution = int64(float64(c.Budget.MinContribution) * factor)
+			c.Budget.MaxContribution = int64(float64(c.Budget.MaxContribution) * factor)
+		}
+		c.ContentHash = fmt.Sprintf("bench-%d", i)
+		out = append(out, c)
+	}
+	return out
+}
+
+var (
+	benchOnce sync.Once
+	benchIx   *Index
+	benchErr  error
+)
+
+func benchIndex(b *testing.B) *Index {
+	calls := tenThousandCalls(b)
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "callmatch-bench-")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchIx, benchErr = Open(context.Background(), dir, &fakeSource{calls: calls}, discard(), WithClock(clock))
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchIx
+}
+
+// BenchmarkIndex10k builds an index of 10,000 calls from scratch (Open of
+// an empty folder: batches of 500, then the swap in).
+func BenchmarkIndex10k(b *testing.B) {
+	calls := tenThousandCalls(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		ix, err := Open(context.Background(), dir, &fakeSource{calls: calls}, discard(), WithClock(clock))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if n, _ := ix.Count(); n != 10_000 {
+			b.Fatalf("Count = %d", n)
+		}
+		ix.Close()
+		b.StartTimer()
+	}
+}
+
+// benchQueries is a mix of what people type and click.
+var benchQueries = []Query{
+	{Text: "cybersecurity"},
+	{Text: "post-quantum cryptography", OpenNow: true},
+	{Text: `"incident response"`},
+	{Text: "artificial intelligence health", Programmes: []string{"HORIZON"}},
+	{Text: "hydrogen storage", Statuses: []string{"open", "forthcoming"}, Sort: SortDeadline},
+	{Text: "climate adaptation regions", BudgetMin: 2_000_000, BudgetMax: 8_000_000},
+	{Text: "quantom"},
+	{Text: "SME innovation", TypesOfAction: []string{"IA"}},
+	{OpenNow: true, Sort: SortDeadline},
+	{Programmes: []string{"DIGITAL"}, Sort: SortBudget},
+	{Text: "security of critical infrastructure", Page: 3},
+	{Text: "data spaces cloud edge"},
+}
+
+func reportLatencies(b *testing.B, d []time.Duration) {
+	slices.Sort(d)
+	ms := func(q float64) float64 {
+		return float64(d[min(len(d)-1, int(q*float64(len(d))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(ms(0.50), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+}
+
+func BenchmarkSearch(b *testing.B) {
+	ix := benchIndex(b)
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		q := benchQueries[i%len(benchQueries)]
+		q.Now = testNow
+		start := time.Now()
+		if _, err := ix.Search(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	reportLatencies(b, lat)
+}
+
+var benchProfiles = []*funding.Profile{
+	socProfile(),
+	{Name: "pentest", Country: "BE", Size: "micro", Keywords: []string{"pentesting", "phishing drills", "red teaming"},
+		Domains: []string{"human-aspects", "security-measurements"}, BudgetMax: 5_000_000},
+	{Name: "pqc", Country: "NL", Size: "small", Keywords: []string{"PQC", "HSM", "crypto-agility"},
+		Domains: []string{"post-quantum", "cryptology"}, Programmes: []string{"HORIZON", "DIGITAL"},
+		Description: "We build post-quantum VPN gateways and key management for banks and public administrations."},
+	{Name: "ot", Country: "DE", Size: "medium", Keywords: []string{"OT security", "SCADA", "IoT security", "digital twins"},
+		Domains: []string{"critical-infrastructure", "network-distributed-systems"}, TypesOfAction: []string{"IA", "RIA"}, TRL: 6},
+}
+
+// BenchmarkMatch measures uncached matching of a profile against 10,000 calls.
+func BenchmarkMatch(b *testing.B) {
+	ix := benchIndex(b)
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := ix.Match(ctx, benchProfiles[i%len(benchProfiles)], MatchOptions{Now: testNow}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	reportLatencies(b, lat)
+}
