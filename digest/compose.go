@@ -180,6 +180,8 @@ func (c *Composer) Compose(s Subscription, profileName string, d Digest, unsubsc
 	}
 
 	var html, text bytes.Buffer
+	html.Grow(4096 + 2048*len(v.Sections) + 1536*len(items)) // about what a digest takes
+	text.Grow(1024 + 512*len(items))
 	if err := c.html.Execute(&html, v); err != nil {
 		return Message{}, fmt.Errorf("digest: render %d: %w", d.ID, err)
 	}
