@@ -1,6 +1,7 @@
 package store
 
 import (
+	"callmatch/store/storetest"
 	"context"
 	"strings"
 	"sync"
@@ -78,7 +79,7 @@ func TestOpenRejectsUnknownScheme(t *testing.T) {
 }
 
 func TestOpenPostgresqlScheme(t *testing.T) {
-	u := newPostgresSchema(t)
+	u := storetest.NewPostgresSchema(t)
 	s := openTestStore(t, "postgresql://"+strings.TrimPrefix(u, "postgres://"), "")
 	if s.Driver() != DriverPostgres {
 		t.Errorf("Driver() = %q, want %q", s.Driver(), DriverPostgres)
