@@ -1,11 +1,12 @@
 package store
 
 import (
-	"callmatch/store/storetest"
 	"context"
 	"strings"
 	"sync"
 	"testing"
+
+	"callmatch/store/storetest"
 )
 
 func TestOpenTwiceIsIdempotent(t *testing.T) {

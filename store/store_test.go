@@ -1,11 +1,12 @@
 package store
 
 import (
-	"callmatch/store/storetest"
 	"context"
 	"log/slog"
 	"testing"
 	"time"
+
+	"callmatch/store/storetest"
 )
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
