@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"slices"
-	"strings"
 	"time"
 
 	"callmatch/funding"
@@ -108,8 +106,7 @@ func (s *Server) computeMatches(ctx context.Context, p *funding.Profile, key str
 }
 
 // curate applies what is specific to the profile and changes without a
-// profile edit: calls it marked "not relevant" disappear, staff hides remove
-// calls, staff recommendations come first with their note.
+// profile edit: its dismissals and the staff's curations (funding.Curate).
 func (s *Server) curate(ctx context.Context, p *funding.Profile, ms []funding.Match, now time.Time) ([]funding.Match, error) {
 	dismissed, err := s.store.Dismissed(ctx, p.ID)
 	if err != nil {
@@ -119,91 +116,7 @@ func (s *Server) curate(ctx context.Context, p *funding.Profile, ms []funding.Ma
 	if err != nil {
 		return nil, err
 	}
-	hidden := map[string]bool{}
-	for _, id := range dismissed {
-		hidden[id] = true
-	}
-	recommended := map[string]*funding.CuratedNote{}
-	var order []string // recommendations, newest first
-	for i := len(curations) - 1; i >= 0; i-- {
-		cu := curations[i]
-		if !curationApplies(&cu, p) {
-			continue
-		}
-		switch cu.Action {
-		case funding.CurationHide:
-			hidden[cu.CallID] = true
-		case funding.CurationRecommend:
-			if _, seen := recommended[cu.CallID]; !seen {
-				recommended[cu.CallID] = &funding.CuratedNote{Note: cu.Note, By: cu.By}
-				order = append(order, cu.CallID)
-			}
-		}
-	}
-	out := make([]funding.Match, 0, len(ms)+len(order))
-	inList := map[string]bool{}
-	for _, m := range ms {
-		inList[m.CallID] = true
-	}
-	// Recommended calls first, even when the matcher did not rank them.
-	for _, id := range order {
-		if hidden[id] {
-			continue
-		}
-		if i := slices.IndexFunc(ms, func(m funding.Match) bool { return m.CallID == id }); i >= 0 {
-			m := ms[i]
-			m.Curated = recommended[id]
-			out = append(out, m)
-			continue
-		}
-		call, err := s.store.Call(ctx, id)
-		if err != nil {
-			continue // a recommendation of a call that is gone from the store is skipped
-		}
-		if st := call.StatusAt(now); st == funding.StatusClosed {
-			continue
-		}
-		m := funding.Match{CallID: call.ID, Title: call.Title, Programme: call.Programme, Status: call.StatusAt(now),
-			Deadline: call.NextDeadline(now), BudgetMin: call.Budget.MinContribution, BudgetMax: call.Budget.MaxContribution,
-			URL: call.URL, Curated: recommended[id], Reasons: []funding.Reason{}, Eligibility: []funding.EligibilityCheck{}}
-		if m.Deadline != nil {
-			m.DaysLeft = int(m.Deadline.Sub(now).Hours() / 24)
-		}
-		out = append(out, m)
-	}
-	for _, m := range ms {
-		if hidden[m.CallID] || recommended[m.CallID] != nil {
-			continue
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
-// curationApplies reports whether a curation targets the profile, directly or
-// through a segment (every field set in the segment must match).
-func curationApplies(cu *funding.Curation, p *funding.Profile) bool {
-	if cu.ProfileID != "" {
-		return cu.ProfileID == p.ID
-	}
-	sg := cu.Segment
-	if sg == nil {
-		return false
-	}
-	if sg.Domain != "" && !slices.Contains(p.Domains, sg.Domain) {
-		return false
-	}
-	if sg.Size != "" && sg.Size != p.Size {
-		return false
-	}
-	if sg.Keyword != "" {
-		kw := strings.ToLower(sg.Keyword)
-		found := strings.Contains(strings.ToLower(p.Description), kw) || slices.ContainsFunc(p.Keywords, func(k string) bool {
-			return strings.Contains(strings.ToLower(k), kw)
-		})
-		if !found {
-			return false
-		}
-	}
-	return sg.Domain != "" || sg.Size != "" || sg.Keyword != ""
+	return funding.Curate(p, ms, curations, dismissed, now, func(id string) (*funding.Call, error) {
+		return s.store.Call(ctx, id)
+	}), nil
 }

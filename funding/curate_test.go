@@ -1,0 +1,53 @@
+package funding
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCurate(t *testing.T) {
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	later := now.AddDate(0, 2, 0)
+	calls := map[string]*Call{
+		"UNRANKED": {ID: "UNRANKED", Title: "Unranked", PortalStatus: StatusOpen, Deadlines: []time.Time{later}},
+		"CLOSED":   {ID: "CLOSED", PortalStatus: StatusOpen, Deadlines: []time.Time{now.AddDate(0, -1, 0)}},
+	}
+	lookup := func(id string) (*Call, error) {
+		if c, ok := calls[id]; ok {
+			return c, nil
+		}
+		return nil, errors.New("not found")
+	}
+	p := &Profile{ID: "p1", Size: "small", Domains: []string{"cryptology"}, Keywords: []string{"Post-quantum migration"}}
+	ms := []Match{{CallID: "A"}, {CallID: "B"}, {CallID: "C"}, {CallID: "D"}}
+	curations := []Curation{
+		{CallID: "C", Action: CurationRecommend, Segment: &Segment{Domain: "cryptology"}, Note: "older", By: "ann"},
+		{CallID: "B", Action: CurationHide, Segment: &Segment{Size: "small"}},
+		{CallID: "D", Action: CurationRecommend, ProfileID: "other"},                                // not this profile
+		{CallID: "A", Action: CurationHide, Segment: &Segment{Domain: "cryptology", Size: "large"}}, // one field does not match
+		{CallID: "UNRANKED", Action: CurationRecommend, Segment: &Segment{Keyword: "quantum"}, Note: "look", By: "bob"},
+		{CallID: "CLOSED", Action: CurationRecommend, ProfileID: "p1"},
+		{CallID: "MISSING", Action: CurationRecommend, ProfileID: "p1"},
+		{CallID: "C", Action: CurationRecommend, ProfileID: "p1", Note: "newest", By: "carl"},
+		{CallID: "A", Action: CurationHide, Segment: &Segment{}}, // an empty segment targets nobody
+	}
+	got := Curate(p, ms, curations, []string{"D"}, now, lookup)
+	var ids []string
+	for _, m := range got {
+		ids = append(ids, m.CallID)
+	}
+	if want := "C UNRANKED A"; strings.Join(ids, " ") != want {
+		t.Fatalf("Curate order = %q, want %q", strings.Join(ids, " "), want)
+	}
+	if got[0].Curated == nil || got[0].Curated.Note != "newest" || got[0].Curated.By != "carl" {
+		t.Errorf("C curated = %+v, want the newest note", got[0].Curated)
+	}
+	if got[1].Curated == nil || got[1].Title != "Unranked" || got[1].DaysLeft < 60 {
+		t.Errorf("unranked recommendation = %+v", got[1])
+	}
+	if got[2].Curated != nil {
+		t.Errorf("A is not recommended: %+v", got[2].Curated)
+	}
+}
