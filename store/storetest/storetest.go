@@ -1,13 +1,18 @@
-// Package storetest gives tests a real PostgreSQL to run against: a fresh
-// schema per test on the server at TEST_DATABASE_URL, dropped afterwards.
+// Package storetest gives tests the real services callmatch stores data
+// in: a fresh PostgreSQL schema per test on the server at TEST_DATABASE_URL
+// (dropped afterwards), and a private redis-server a test may stop.
 package storetest
 
 import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -85,4 +90,51 @@ func NewPostgresSchema(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// RedisServer starts a private redis-server on a free loopback port, so a
+// test may stop it. Without redis-server the test skips, except under CI.
+func RedisServer(t *testing.T) (addr string, stop func()) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is not installed (CI must have it: see .ci/test)")
+		}
+		t.Skip("redis-server not installed")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not start on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}
+	t.Cleanup(stop)
+	return addr, stop
 }
