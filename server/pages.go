@@ -2,15 +2,18 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"html/template"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/microcosm-cc/bluemonday"
 
-	"callmatch/funding"
+	"callmatch/store"
+	"callmatch/ui"
 )
 
 // sanitizer cleans portal HTML (untrusted) before it reaches a page.
@@ -21,110 +24,175 @@ func sanitize(html string) template.HTML {
 	return template.HTML(sanitizer.Sanitize(html)) //nolint:gosec // sanitized just above
 }
 
+// viewer is who looks at a page.
+type viewer struct {
+	SignedIn    bool
+	ProfileID   string // a signed-in SME
+	ProfileName string
+	Staff       bool // a signed-in staff member
+	StaffID     int64
+	StaffEmail  string
+}
+
+type langLink struct {
+	Lang, Label, URL string
+	Current          bool
+}
+
+// basePage is what every page has: the language, the CSRF token of its
+// forms, the language links and who is looking.
+type basePage struct {
+	Lang      string
+	CSRF      string
+	LangLinks []langLink
+	Viewer    viewer
+	Now       time.Time
+	Flash     string
+}
+
+// Language implements ui.Localized.
+func (b basePage) Language() string { return b.Lang }
+
+// flashes are the messages a redirect may ask a page to show (?done=key):
+// a fixed list, so a link cannot put words on the page.
+var flashes = map[string]string{
+	"welcome":     "flash.welcome",
+	"saved":       "flash.saved",
+	"deleted":     "flash.deleted",
+	"followed":    "flash.followed",
+	"unfollowed":  "flash.unfollowed",
+	"dismissed":   "flash.dismissed",
+	"undismissed": "flash.undismissed",
+	"signedin":    "flash.signedin",
+	"signedout":   "flash.signedout",
+	"curated":     "flash.curated",
+}
+
+func (s *Server) base(c *fiber.Ctx) basePage {
+	lang := s.lang(c)
+	b := basePage{Lang: lang, Now: s.cfg.Now()}
+	b.CSRF, _ = c.Locals(localCSRF).(string)
+	for _, l := range ui.Languages {
+		b.LangLinks = append(b.LangLinks, langLink{Lang: l, Label: strings.ToUpper(l), URL: langURL(c, l), Current: l == lang})
+	}
+	b.Viewer = s.viewer(c)
+	if key, ok := flashes[c.Query("done")]; ok {
+		b.Flash = s.tr(c, key)
+	}
+	return b
+}
+
+// langURL is the current page in another language.
+func langURL(c *fiber.Ctx, lang string) string {
+	v := url.Values{}
+	c.Context().QueryArgs().VisitAll(func(k, val []byte) {
+		if key := string(k); key != "lang" && key != "done" {
+			v.Add(key, string(val))
+		}
+	})
+	v.Set("lang", lang)
+	return c.Path() + "?" + v.Encode()
+}
+
+func (s *Server) viewer(c *fiber.Ctx) viewer {
+	se := s.currentSession(c)
+	if se == nil {
+		return viewer{}
+	}
+	v := viewer{SignedIn: true}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	switch se.SubjectKind {
+	case store.SubjectProfile:
+		v.ProfileID = se.SubjectID
+		if p, err := s.store.Profile(ctx, se.SubjectID); err == nil {
+			v.ProfileName = p.Name
+		}
+	case store.SubjectStaff:
+		id, err := strconv.ParseInt(se.SubjectID, 10, 64)
+		if err != nil {
+			return viewer{}
+		}
+		st, err := s.store.Staff(ctx, id)
+		if err != nil {
+			return viewer{}
+		}
+		v.Staff, v.StaffID, v.StaffEmail = true, st.ID, st.Email
+	}
+	return v
+}
+
 func (s *Server) render(c *fiber.Ctx, status int, page string, data any) error {
 	var buf bytes.Buffer
 	if err := s.views.Render(&buf, page, data); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(status).Send(buf.Bytes())
 }
 
 type errorPage struct {
+	basePage
 	Status  int
+	Heading string
 	Message string
+	Detail  string
+	SignIn  bool
 }
 
+// renderError shows an error page in the visitor's language. The message
+// of a 400 is shown as a detail (it names the field); other statuses get
+// their own words.
 func (s *Server) renderError(c *fiber.Ctx, status int, msg string) error {
-	if err := s.render(c, status, "error", errorPage{Status: status, Message: msg}); err != nil {
-		return c.Status(status).SendString(msg)
+	p := errorPage{basePage: s.base(c), Status: status}
+	switch status {
+	case fiber.StatusNotFound, fiber.StatusForbidden, fiber.StatusUnauthorized, fiber.StatusRequestEntityTooLarge,
+		fiber.StatusTooManyRequests, fiber.StatusInternalServerError, fiber.StatusBadRequest, fiber.StatusMethodNotAllowed:
+		p.Heading = s.tr(c, "error."+strconv.Itoa(status)+".title")
+		p.Message = s.tr(c, "error."+strconv.Itoa(status))
+	default:
+		p.Heading = s.tr(c, "error.500.title")
+		p.Message = s.tr(c, "error.500")
+	}
+	switch {
+	case status == fiber.StatusBadRequest:
+		p.Detail = msg
+	case msg != "" && (status == fiber.StatusForbidden || status == fiber.StatusTooManyRequests):
+		p.Message = msg // already in the visitor's language
+	}
+	p.SignIn = status == fiber.StatusForbidden || status == fiber.StatusUnauthorized
+	if err := s.render(c, status, "error", p); err != nil {
+		return c.Status(status).SendString(p.Message)
 	}
 	return nil
 }
 
-type searchHitView struct {
-	callHit
-	Snippets []template.HTML
+// redirect answers a form with 303 See Other to a local path.
+func redirect(c *fiber.Ctx, to string) error {
+	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
-type searchPage struct {
-	Query   string
-	Total   uint64
-	Hits    []searchHitView
-	PrevURL string
-	NextURL string
+// localPath keeps a "next" target on this site: a path, never //host or a URL.
+func localPath(p, fallback string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+		return fallback
+	}
+	return p
 }
 
-func (s *Server) showSearchPage(c *fiber.Ctx) error {
-	q, err := s.parseSearchQuery(c)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	res, err := s.index.Search(ctx, q)
-	if err != nil {
-		return err
-	}
-	page := searchPage{Query: q.Text, Total: res.Total}
-	for _, h := range res.Hits {
-		v := searchHitView{callHit: callHit{ID: h.ID, Title: h.Title, Programme: h.Programme, Status: string(h.Status),
-			Deadline: h.Deadline, BudgetMin: h.BudgetMin, BudgetMax: h.BudgetMax, URL: h.URL}}
-		for _, frags := range h.Highlights {
-			for _, f := range frags {
-				v.Snippets = append(v.Snippets, sanitize(f))
-			}
-		}
-		page.Hits = append(page.Hits, v)
-	}
-	link := func(p int) string {
-		v := url.Values{}
-		c.Context().QueryArgs().VisitAll(func(k, val []byte) { v.Add(string(k), string(val)) })
-		v.Set("page", strconv.Itoa(p))
-		return "/?" + v.Encode()
-	}
-	if q.Page > 1 {
-		page.PrevURL = link(q.Page - 1)
-	}
-	if uint64(q.Page*q.Size) < res.Total {
-		page.NextURL = link(q.Page + 1)
-	}
-	return s.render(c, fiber.StatusOK, "search", page)
+// formValue copies a form value out of the request buffer (fasthttp reuses it).
+func formValue(c *fiber.Ctx, key string) string {
+	return strings.Clone(strings.TrimSpace(c.FormValue(key)))
 }
 
-type sectionView struct {
-	Title string
-	HTML  template.HTML
+// formValues returns every value of a repeated form field (checkboxes).
+func formValues(c *fiber.Ctx, key string) []string {
+	var out []string
+	for _, v := range c.Request().PostArgs().PeekMulti(key) {
+		out = append(out, strings.TrimSpace(string(v)))
+	}
+	return out
 }
 
-type callPage struct {
-	Call      *funding.Call
-	Status    funding.Status
-	Deadlines []*time.Time
-	Sections  []sectionView
-}
-
-func (s *Server) showCallPage(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if !validID(id) {
-		return notFound("no such call")
-	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	call, err := s.store.Call(ctx, id)
-	if err != nil {
-		return err
-	}
-	page := callPage{Call: call, Status: call.StatusAt(s.cfg.Now())}
-	for i := range call.Deadlines {
-		page.Deadlines = append(page.Deadlines, &call.Deadlines[i])
-	}
-	for _, sec := range append(append([]funding.Section{}, call.Sections...), call.Conditions...) {
-		h := sec.HTML
-		if h == "" {
-			h = "<p>" + template.HTMLEscapeString(sec.Text) + "</p>"
-		}
-		page.Sections = append(page.Sections, sectionView{Title: sec.Title, HTML: sanitize(h)})
-	}
-	return s.render(c, fiber.StatusOK, "call", page)
-}
+func isNotFound(err error) bool { return err != nil && errors.Is(err, store.ErrNotFound) }

@@ -5,12 +5,14 @@ package server
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"golang.org/x/sync/singleflight"
 
+	"callmatch/digest"
 	"callmatch/search"
 	"callmatch/store"
 	"callmatch/ui"
@@ -24,6 +26,9 @@ type Config struct {
 	RequestTimeout    time.Duration // budget of a request's I/O (default 10 s)
 	BodyLimit         int           // bytes (default 1 MiB)
 	Now               func() time.Time
+	SecretKey         string     // signs CSRF and calendar tokens; empty: a random key kept in the store
+	MailFrom          string     // From of sign-in e-mails (default "callmatch <noreply@BASE_URL host>")
+	Limits            RateLimits // rate limits of the sensitive forms (defaults in RateLimits)
 }
 
 // Server wires the HTTP layer to the store, the index and the cache.
@@ -39,6 +44,11 @@ type Server struct {
 	flight  singleflight.Group
 	logger  *slog.Logger
 	readyFn func() error // extra readiness condition (e.g. the first crawl is done)
+	keys    keys
+	limiter RateLimiter
+	mailer  digest.Mailer
+	bg      sync.WaitGroup // e-mails being sent after their request answered
+	dash    dashboardMemo
 }
 
 // Deps are the parts the server works with. Cache and Metrics may be nil
@@ -50,6 +60,8 @@ type Deps struct {
 	Metrics *Metrics
 	Logger  *slog.Logger
 	Ready   func() error
+	Mailer  digest.Mailer // sign-in links; nil: links are logged as not sent
+	Limiter RateLimiter   // nil: an in-process limiter
 }
 
 // New builds the app.
@@ -79,6 +91,16 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Limits.defaults()
+	if d.Limiter == nil {
+		d.Limiter = NewMemoryLimiter(cfg.Now)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	secret, err := LoadSecret(ctx, d.Store, cfg.SecretKey)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		views:   views,
 		cfg:     cfg,
@@ -89,6 +111,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 		health:  &cacheHealth{logger: d.Logger, errors: d.Metrics.cacheErrors},
 		logger:  d.Logger,
 		readyFn: d.Ready,
+		keys:    deriveKeys(secret),
+		limiter: d.Limiter,
+		mailer:  d.Mailer,
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "callmatch",
@@ -112,7 +137,9 @@ func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
 // Shutdown finishes requests in flight, waiting at most timeout.
 func (s *Server) Shutdown(timeout time.Duration) error {
-	return s.app.ShutdownWithTimeout(timeout)
+	err := s.app.ShutdownWithTimeout(timeout)
+	s.bg.Wait() // sign-in e-mails still being sent
+	return err
 }
 
 // requestContext bounds a request's I/O: fasthttp never cancels on client disconnect.

@@ -1,9 +1,12 @@
-// Package ui holds callmatch's HTML templates and static assets, embedded in
-// the binary, and the engine that renders them.
+// Package ui holds callmatch's HTML templates, static assets and message
+// catalogues (English, French, Dutch), embedded in the binary, and the
+// engine that renders them.
 package ui
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io"
@@ -11,10 +14,23 @@ import (
 	"path"
 	"strings"
 	"time"
+	_ "time/tzdata" // Europe/Brussels on hosts without a zone database
+
+	"callmatch/funding"
 )
 
-//go:embed templates static
+//go:embed templates static i18n
 var files embed.FS
+
+// brussels is the time zone in which dates are shown: the portal's deadlines
+// are Brussels times.
+var brussels = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Brussels")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
 
 // Static is the folder of static assets (CSS, a little JavaScript).
 func Static() fs.FS {
@@ -25,76 +41,204 @@ func Static() fs.FS {
 	return sub
 }
 
-// Engine renders pages: each page template is parsed together with the
-// layout, at start, so a broken template fails the start, not a request.
-type Engine struct {
-	pages map[string]*template.Template
+// Localized is what page data implements to choose the language it is
+// rendered in; data that does not is rendered in DefaultLanguage.
+type Localized interface {
+	Language() string
 }
 
-// New parses every page.
+// Engine renders pages: every page is parsed with the layout and the
+// partials, once per language, at start, so a broken template or a
+// missing page fails the start, not a request. It has the methods of
+// fiber.Views without importing fiber.
+type Engine struct {
+	pages  map[string]map[string]*template.Template // lang -> page -> template
+	trs    map[string]translator
+	assets map[string]string // file -> URL with a content hash
+}
+
+// RequiredPages must exist; New fails without them.
+var RequiredPages = []string{"error", "search", "call", "profile_form", "matches", "profile_delete",
+	"signin", "signin_sent", "signin_confirm", "staff_login", "staff_dashboard", "staff_profiles", "staff_curations"}
+
+// New parses every page in every language.
 func New() (*Engine, error) {
-	e := &Engine{pages: map[string]*template.Template{}}
-	layouts, err := fs.Glob(files, "templates/layouts/*.html")
+	cats, err := loadCatalogs()
 	if err != nil {
 		return nil, err
 	}
+	e := &Engine{pages: map[string]map[string]*template.Template{}, trs: map[string]translator{}, assets: map[string]string{}}
+	if err := fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(files, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		name := strings.TrimPrefix(p, "static/")
+		e.assets[name] = "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("ui: static: %w", err)
+	}
+	shared, err := fs.Glob(files, "templates/layouts/*.html")
+	if err != nil {
+		return nil, err
+	}
+	partials, err := fs.Glob(files, "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	shared = append(shared, partials...)
 	pages, err := fs.Glob(files, "templates/pages/*.html")
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range pages {
-		name := strings.TrimSuffix(path.Base(p), ".html")
-		t := template.New(name).Funcs(Funcs())
-		t, err = t.ParseFS(files, append([]string{p}, layouts...)...)
-		if err != nil {
-			return nil, fmt.Errorf("ui: parse %s: %w", p, err)
+	for _, lang := range Languages {
+		tr := translator{lang: lang, cat: cats[lang], en: cats[DefaultLanguage]}
+		e.trs[lang] = tr
+		e.pages[lang] = map[string]*template.Template{}
+		for _, p := range pages {
+			name := strings.TrimSuffix(path.Base(p), ".html")
+			t := template.New(name).Funcs(e.funcs(tr))
+			t, err = t.ParseFS(files, append([]string{p}, shared...)...)
+			if err != nil {
+				return nil, fmt.Errorf("ui: parse %s: %w", p, err)
+			}
+			e.pages[lang][name] = t
 		}
-		e.pages[name] = t
+	}
+	for _, name := range RequiredPages {
+		if e.pages[DefaultLanguage][name] == nil {
+			return nil, fmt.Errorf("ui: page %q is missing", name)
+		}
 	}
 	return e, nil
 }
 
-// Render writes page name with data, inside the layout.
-func (e *Engine) Render(w io.Writer, name string, data any) error {
-	t, ok := e.pages[name]
+// Load is part of fiber.Views: everything is parsed in New.
+func (e *Engine) Load() error { return nil }
+
+// Render writes page name with data, inside the layout, in the language
+// data names (see Localized).
+func (e *Engine) Render(w io.Writer, name string, data any, _ ...string) error {
+	lang := DefaultLanguage
+	if l, ok := data.(Localized); ok && IsLanguage(l.Language()) {
+		lang = l.Language()
+	}
+	t, ok := e.pages[lang][name]
 	if !ok {
 		return fmt.Errorf("ui: no page %q", name)
 	}
 	return t.ExecuteTemplate(w, "layout", data)
 }
 
-// Funcs are the helpers templates may call.
-func Funcs() template.FuncMap {
-	return template.FuncMap{
-		"date": func(t *time.Time) string {
-			if t == nil || t.IsZero() {
-				return ""
-			}
-			return t.Format("2 Jan 2006")
-		},
-		"eur":  formatEUR,
-		"join": strings.Join,
+// T formats message key in lang, for text made outside templates (e-mails,
+// exports, flash messages).
+func (e *Engine) T(lang, key string, args ...any) string {
+	tr, ok := e.trs[lang]
+	if !ok {
+		tr = e.trs[DefaultLanguage]
 	}
+	return tr.T(key, args...)
 }
 
-// formatEUR writes an amount as "EUR 3.5 M" or "EUR 60,000".
-func formatEUR(v int64) string {
-	switch {
-	case v <= 0:
-		return ""
-	case v >= 1_000_000:
-		s := fmt.Sprintf("%.2f", float64(v)/1e6)
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-		return "EUR " + s + " M"
-	default:
-		s := fmt.Sprintf("%d", v)
-		var b strings.Builder
-		for i, r := range s {
-			if i > 0 && (len(s)-i)%3 == 0 {
-				b.WriteByte(',')
-			}
-			b.WriteRune(r)
+// N is T for a plural message (key.one / key.other) with count n.
+func (e *Engine) N(lang, key string, n int, args ...any) string {
+	tr, ok := e.trs[lang]
+	if !ok {
+		tr = e.trs[DefaultLanguage]
+	}
+	return tr.N(key, n, args...)
+}
+
+// Date formats a day in lang.
+func (e *Engine) Date(lang string, t time.Time) string {
+	tr, ok := e.trs[lang]
+	if !ok {
+		tr = e.trs[DefaultLanguage]
+	}
+	return tr.Date(t)
+}
+
+// Domain names a domain slug in lang.
+func (e *Engine) Domain(lang, slug string) string {
+	tr, ok := e.trs[lang]
+	if !ok {
+		tr = e.trs[DefaultLanguage]
+	}
+	return tr.Domain(slug)
+}
+
+// Asset returns the URL of a static file with its content hash, so that it
+// can be cached for long and still change with a release.
+func (e *Engine) Asset(name string) string {
+	if u, ok := e.assets[name]; ok {
+		return u
+	}
+	return "/static/" + name
+}
+
+func timeOf(v any) time.Time {
+	switch t := v.(type) {
+	case time.Time:
+		return t
+	case *time.Time:
+		if t != nil {
+			return *t
 		}
-		return "EUR " + b.String()
+	}
+	return time.Time{}
+}
+
+// funcs are the helpers templates may call, bound to one language.
+func (e *Engine) funcs(tr translator) template.FuncMap {
+	return template.FuncMap{
+		"t":        tr.T,
+		"tn":       tr.N,
+		"lang":     func() string { return tr.lang },
+		"date":     func(v any) string { return tr.Date(timeOf(v)) },
+		"datetime": func(v any) string { return tr.DateTime(timeOf(v)) },
+		"isodate": func(v any) string {
+			if t := timeOf(v); !t.IsZero() {
+				return t.In(brussels).Format("2006-01-02")
+			}
+			return ""
+		},
+		"daysleft": func(v any, now time.Time) string {
+			if t := timeOf(v); !t.IsZero() {
+				return tr.DaysLeft(t, now)
+			}
+			return ""
+		},
+		"eur":         tr.Amount,
+		"budget":      tr.Budget,
+		"status":      tr.Status,
+		"programme":   tr.Programme,
+		"domain":      tr.Domain,
+		"size":        tr.Size,
+		"action":      tr.Action,
+		"kind":        tr.Kind,
+		"reason":      tr.Reason,
+		"eligibility": tr.Eligibility,
+		"asset":       e.Asset,
+		"join":        strings.Join,
+		"has": func(list []string, v string) bool {
+			for _, x := range list {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+		"domains":   func() []funding.Domain { return funding.Domains },
+		"sizes":     func() []string { return funding.Sizes },
+		"languages": func() []string { return Languages },
+		"add":       func(a, b int) int { return a + b },
+		"percent": func(v float64) int {
+			return int(v + 0.5)
+		},
 	}
 }

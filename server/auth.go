@@ -1,0 +1,398 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
+
+	"callmatch/digest"
+	"callmatch/funding"
+	"callmatch/store"
+)
+
+// Lifetimes of what signs a browser in.
+const (
+	profileSessionTTL = 30 * 24 * time.Hour
+	staffSessionTTL   = 12 * time.Hour
+	loginTokenTTL     = 30 * time.Minute
+	maxLinksPerEmail  = 5 // profiles that one sign-in e-mail lists
+)
+
+// dummyHash is compared against when no staff member has the address, so
+// that a wrong address costs as long as a wrong password.
+const dummyHash = "$2a$10$uPxOqWwVW8jXSy5y/b8vNuK/Grce2JIqIKC4f7d8rUG7Eay3TZ5PC"
+
+// startSession signs the browser in: a new session id every time (a
+// session planted before sign-in is never promoted), stored hashed.
+func (s *Server) startSession(c *fiber.Ctx, kind, subject string, ttl time.Duration) error {
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	if old := c.Cookies(s.cookieName(c, cookieSession)); old != "" && len(old) <= 100 {
+		if err := s.store.DeleteSession(ctx, hashToken(old)); err != nil {
+			return err
+		}
+	}
+	id := newSecret(32)
+	if err := s.store.CreateSession(ctx, hashToken(id), kind, subject, s.cfg.Now().Add(ttl)); err != nil {
+		return err
+	}
+	s.setCookie(c, cookieSession, id, ttl)
+	return nil
+}
+
+func (s *Server) signOut(c *fiber.Ctx) error {
+	if raw := c.Cookies(s.cookieName(c, cookieSession)); raw != "" && len(raw) <= 100 {
+		ctx, cancel := s.requestContext(c)
+		defer cancel()
+		if err := s.store.DeleteSession(ctx, hashToken(raw)); err != nil {
+			return err
+		}
+	}
+	s.setCookie(c, cookieSession, "", -1)
+	return redirect(c, "/?done=signedout")
+}
+
+// errorMessage shows an error page whose message is already translated.
+func (s *Server) errorMessage(c *fiber.Ctx, status int, msg string) error {
+	p := errorPage{basePage: s.base(c), Status: status, Heading: s.tr(c, "error."+strconv.Itoa(status)+".title"), Message: msg}
+	p.SignIn = status == fiber.StatusForbidden || status == fiber.StatusUnauthorized
+	return s.render(c, status, "error", p)
+}
+
+// --- SMEs: sign in with a link sent by e-mail -------------------------------
+
+type signinPage struct {
+	basePage
+	Email   string
+	Error   string
+	Minutes int
+	Token   string
+}
+
+func (s *Server) showSignIn(c *fiber.Ctx) error {
+	return s.render(c, fiber.StatusOK, "signin", signinPage{basePage: s.base(c)})
+}
+
+// requestSignIn e-mails sign-in links for the address's profiles. The page
+// says the same whether the address is known or not, and the e-mail leaves
+// after the answer, so neither words nor timing tell who is registered.
+func (s *Server) requestSignIn(c *fiber.Ctx) error {
+	email := formValue(c, "email")
+	if funding.ValidateEmail(email) != nil {
+		p := signinPage{basePage: s.base(c), Email: email, Error: s.tr(c, "form.err.email")}
+		return s.render(c, fiber.StatusBadRequest, "signin", p)
+	}
+	if ok, retry := s.allow(c, "signin-ip:"+c.IP(), s.cfg.Limits.SignInPerIP); !ok {
+		return s.tooMany(c, retry)
+	}
+	if ok, retry := s.allow(c, "signin-email:"+strings.ToLower(email), s.cfg.Limits.SignInPerEmail); !ok {
+		return s.tooMany(c, retry)
+	}
+	lang := s.lang(c)
+	s.sendSignInLinks(email, lang, nil)
+	return s.render(c, fiber.StatusOK, "signin_sent", signinPage{basePage: s.base(c), Minutes: int(loginTokenTTL / time.Minute)})
+}
+
+// sendSignInLinks works in the background. With only set, it sends the link
+// of that profile alone (just registered); else of every profile of email.
+func (s *Server) sendSignInLinks(email, lang string, only *funding.Profile) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.mailSignInLinks(ctx, email, lang, only); err != nil {
+			s.logger.Error("Sign-in e-mail not sent", slog.Any("error", err))
+		}
+	}()
+}
+
+type signInLink struct {
+	Name, URL string
+}
+
+func (s *Server) mailSignInLinks(ctx context.Context, email, lang string, only *funding.Profile) error {
+	var profiles []funding.Profile
+	if only != nil {
+		profiles = []funding.Profile{*only}
+	} else {
+		all, err := s.store.Profiles(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range all {
+			if strings.EqualFold(p.Email, email) && len(profiles) < maxLinksPerEmail {
+				profiles = append(profiles, p)
+			}
+		}
+	}
+	if len(profiles) == 0 {
+		s.logger.Debug("Sign-in asked for an address with no profile")
+		return nil
+	}
+	if s.mailer == nil {
+		s.logger.Warn("No mailer configured: sign-in link not sent")
+		return nil
+	}
+	now := s.cfg.Now()
+	var links []signInLink
+	for _, p := range profiles {
+		token := newSecret(32)
+		if err := s.store.CreateLoginToken(ctx, hashToken(token), p.ID, now.Add(loginTokenTTL)); err != nil {
+			return err
+		}
+		links = append(links, signInLink{Name: p.Name, URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/signin/" + token})
+	}
+	msg, err := s.signInMessage(email, lang, links, now)
+	if err != nil {
+		return err
+	}
+	return s.mailer.Send(ctx, msg)
+}
+
+var signInHTML = template.Must(template.New("mail").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body style="font-family:sans-serif;color:#1b1f24;max-width:36rem">
+<p>{{.Hello}}</p>
+<p>{{.Intro}}</p>
+{{range .Links}}<p><a href="{{.URL}}" style="background:#003399;color:#fff;padding:.5rem 1rem;border-radius:4px;text-decoration:none;display:inline-block">{{$.Button}} – {{.Name}}</a></p>{{end}}
+<p style="color:#5a6270;font-size:.9rem">{{.Expiry}}</p>
+<p style="color:#5a6270;font-size:.9rem">{{.Ignore}}</p>
+</body></html>`))
+
+// signInMessage composes the e-mail: plain text and simple HTML.
+func (s *Server) signInMessage(to, lang string, links []signInLink, now time.Time) (digest.Message, error) {
+	host := "localhost"
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	from := s.cfg.MailFrom
+	if from == "" {
+		from = "callmatch <noreply@" + host + ">"
+	}
+	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
+	minutes := int(loginTokenTTL / time.Minute)
+	data := struct {
+		Lang, Subject, Hello, Intro, Button, Expiry, Ignore string
+		Links                                               []signInLink
+	}{lang, t("mail.subject"), t("mail.hello"), t("mail.intro"), t("mail.button"), t("mail.expiry", minutes), t("mail.ignore"), links}
+	var text strings.Builder
+	fmt.Fprintf(&text, "%s\n\n%s\n\n", data.Hello, data.Intro)
+	for _, l := range links {
+		fmt.Fprintf(&text, "%s:\n%s\n\n", l.Name, l.URL)
+	}
+	fmt.Fprintf(&text, "%s\n\n%s\n\n-- \ncallmatch\n", data.Expiry, data.Ignore)
+	var html strings.Builder
+	if err := signInHTML.Execute(&html, data); err != nil {
+		return digest.Message{}, err
+	}
+	return digest.Message{
+		MessageID: "signin." + strings.ToLower(newSecret(12)) + "@" + host,
+		From:      from,
+		To:        to,
+		Subject:   data.Subject,
+		Date:      now,
+		Language:  lang,
+		Text:      text.String(),
+		HTML:      html.String(),
+	}, nil
+}
+
+// validLoginToken accepts the shape of our tokens only (32 random bytes,
+// base64url), so junk never reaches the store.
+func validLoginToken(t string) bool {
+	if len(t) != 43 {
+		return false
+	}
+	for _, r := range t {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// showSignInConfirm is what the e-mailed link opens: a button. The token is
+// used by the POST, so that mail scanners that fetch links do not burn it.
+func (s *Server) showSignInConfirm(c *fiber.Ctx) error {
+	token := c.Params("token")
+	if !validLoginToken(token) {
+		return s.errorMessage(c, fiber.StatusNotFound, s.tr(c, "signin.bad_link"))
+	}
+	return s.render(c, fiber.StatusOK, "signin_confirm", signinPage{basePage: s.base(c), Token: strings.Clone(token)})
+}
+
+func (s *Server) useSignInLink(c *fiber.Ctx) error {
+	if ok, retry := s.allow(c, "token-ip:"+c.IP(), s.cfg.Limits.TokenUsePerIP); !ok {
+		return s.tooMany(c, retry)
+	}
+	token := c.Params("token")
+	if !validLoginToken(token) {
+		return s.errorMessage(c, fiber.StatusNotFound, s.tr(c, "signin.bad_link"))
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	profileID, err := s.store.UseLoginToken(ctx, hashToken(token), s.cfg.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return s.errorMessage(c, fiber.StatusNotFound, s.tr(c, "signin.bad_link"))
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(c, store.SubjectProfile, profileID, profileSessionTTL); err != nil {
+		return err
+	}
+	return redirect(c, "/profiles/"+profileID+"?done=signedin")
+}
+
+// --- NCC staff: password ----------------------------------------------------
+
+type staffLoginPage struct {
+	basePage
+	Email string
+	Error string
+}
+
+func (s *Server) showStaffLogin(c *fiber.Ctx) error {
+	if s.viewer(c).Staff {
+		return redirect(c, "/staff")
+	}
+	return s.render(c, fiber.StatusOK, "staff_login", staffLoginPage{basePage: s.base(c)})
+}
+
+// staffLogin checks a password. Unknown addresses cost a bcrypt comparison
+// too, and every failure says the same words.
+func (s *Server) staffLogin(c *fiber.Ctx) error {
+	email := formValue(c, "email")
+	password := c.FormValue("password")
+	if ok, retry := s.allow(c, "login-ip:"+c.IP(), s.cfg.Limits.LoginPerIP); !ok {
+		return s.tooMany(c, retry)
+	}
+	if ok, retry := s.allow(c, "login-email:"+strings.ToLower(email), s.cfg.Limits.LoginPerEmail); !ok {
+		return s.tooMany(c, retry)
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	hash, found := dummyHash, false
+	var st store.Staff
+	if email != "" && len(password) <= 200 {
+		var err error
+		st, err = s.store.StaffByEmail(ctx, email)
+		switch {
+		case err == nil:
+			hash, found = st.PasswordHash, true
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
+	match := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+	if !found || !match {
+		p := staffLoginPage{basePage: s.base(c), Email: email, Error: s.tr(c, "staff.login_failed")}
+		return s.render(c, fiber.StatusUnauthorized, "staff_login", p)
+	}
+	if err := s.startSession(c, store.SubjectStaff, strconv.FormatInt(st.ID, 10), staffSessionTTL); err != nil {
+		return err
+	}
+	s.logger.Info("Staff signed in", slog.Int64("staff_id", st.ID))
+	return redirect(c, "/staff")
+}
+
+// requireStaff guards the staff area. Pages send strangers to the login.
+func (s *Server) requireStaff(c *fiber.Ctx) error {
+	if s.viewer(c).Staff {
+		return c.Next()
+	}
+	if c.Method() == fiber.MethodGet {
+		return redirect(c, "/staff/login")
+	}
+	return s.errorMessage(c, fiber.StatusForbidden, s.tr(c, "error.staff_only"))
+}
+
+// staffFromBearer authorizes the staff JSON API: Authorization: Bearer <staff API token>.
+func (s *Server) staffFromBearer(c *fiber.Ctx) (store.Staff, error) {
+	token, ok := bearerToken(c)
+	if !ok {
+		return store.Staff{}, unauthorized("missing bearer token")
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	st, err := s.store.StaffByTokenHash(ctx, hashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Staff{}, unauthorized("this token is not a staff token")
+	}
+	return st, err
+}
+
+// NewStaffCredentials makes what `callmatch staff add` prints and stores: a
+// password and an API token, each with its stored hash (bcrypt, SHA-256).
+func NewStaffCredentials() (password, passwordHash, token, tokenHash string, err error) {
+	password = newSecret(15)
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", "", "", "", fmt.Errorf("server: hash password: %w", err)
+	}
+	token = "cms_" + newSecret(32)
+	return password, string(h), token, hashToken(token), nil
+}
+
+// --- who may see a profile -----------------------------------------------------
+
+type access int
+
+const (
+	accessOwner access = iota + 1 // the SME itself: a session of the profile or its API token
+	accessStaff                   // NCC staff: read only
+)
+
+// profileAccess loads the :id profile for its owner or for staff. Anyone
+// else gets the same 403 whether the profile exists or not.
+func (s *Server) profileAccess(c *fiber.Ctx) (*funding.Profile, access, error) {
+	id := c.Params("id")
+	denied := func() (*funding.Profile, access, error) {
+		return nil, 0, s.errorMessage(c, fiber.StatusForbidden, s.tr(c, "error.not_yours"))
+	}
+	if !validID(id) {
+		return denied()
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	se := s.currentSession(c)
+	owner := se != nil && se.SubjectKind == store.SubjectProfile && se.SubjectID == id
+	if !owner {
+		if token, ok := bearerToken(c); ok {
+			want, err := s.store.ProfileTokenHash(ctx, id)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, 0, err
+			}
+			owner = err == nil && subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) == 1
+		}
+	}
+	level := accessOwner
+	if !owner {
+		if !s.viewer(c).Staff {
+			return denied()
+		}
+		level = accessStaff
+	}
+	p, err := s.store.Profile(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		if level == accessStaff {
+			return nil, 0, s.errorMessage(c, fiber.StatusNotFound, s.tr(c, "error.404"))
+		}
+		return denied() // a session of a profile deleted meanwhile
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return p, level, nil
+}

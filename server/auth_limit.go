@@ -1,0 +1,136 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// RateLimiter counts attempts per key in fixed windows. The in-process
+// MemoryLimiter serves one instance; a shared one (Redis) can take its place
+// behind this interface when several instances serve the same users.
+type RateLimiter interface {
+	// Allow records one attempt under key and reports whether it is within
+	// limit attempts per window; when not, retry says when to come back.
+	Allow(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retry time.Duration, err error)
+}
+
+// Rate is a limit: N attempts per Per.
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+// RateLimits are the limits of the sensitive forms. Zero values get defaults.
+type RateLimits struct {
+	RegisterPerIP   Rate // profile registrations (pages and API)
+	SignInPerIP     Rate // magic-link requests
+	SignInPerEmail  Rate
+	LoginPerIP      Rate // staff password logins
+	LoginPerEmail   Rate
+	TokenUsePerIP   Rate // magic-link uses
+	CurationsPerKey Rate // staff API writes
+}
+
+func (r *RateLimits) defaults() {
+	def := func(x *Rate, n int, per time.Duration) {
+		if x.N <= 0 || x.Per <= 0 {
+			*x = Rate{n, per}
+		}
+	}
+	def(&r.RegisterPerIP, 10, time.Hour)
+	def(&r.SignInPerIP, 20, time.Hour)
+	def(&r.SignInPerEmail, 5, time.Hour)
+	def(&r.LoginPerIP, 20, 15*time.Minute)
+	def(&r.LoginPerEmail, 8, 15*time.Minute)
+	def(&r.TokenUsePerIP, 30, 15*time.Minute)
+	def(&r.CurationsPerKey, 300, time.Hour)
+}
+
+// MemoryLimiter is a RateLimiter in process memory.
+type MemoryLimiter struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	windows map[string]*window
+	calls   int
+}
+
+type window struct {
+	start time.Time
+	per   time.Duration
+	n     int
+}
+
+// NewMemoryLimiter returns an empty limiter; now is the clock (nil: time.Now).
+func NewMemoryLimiter(now func() time.Time) *MemoryLimiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryLimiter{now: now, windows: map[string]*window{}}
+}
+
+// Allow implements RateLimiter.
+func (m *MemoryLimiter) Allow(_ context.Context, key string, limit int, per time.Duration) (bool, time.Duration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if m.calls++; m.calls%1024 == 0 { // forget the windows that ended
+		for k, w := range m.windows {
+			if now.Sub(w.start) >= w.per {
+				delete(m.windows, k)
+			}
+		}
+	}
+	w := m.windows[key]
+	if w == nil || now.Sub(w.start) >= per {
+		w = &window{start: now, per: per}
+		m.windows[key] = w
+	}
+	if w.n >= limit {
+		return false, w.start.Add(per).Sub(now), nil
+	}
+	w.n++
+	return true, 0, nil
+}
+
+// allow checks one limit; a limiter that fails lets the request through
+// (it is logged): a broken limiter must not lock everyone out.
+func (s *Server) allow(c *fiber.Ctx, key string, r Rate) (bool, time.Duration) {
+	ok, retry, err := s.limiter.Allow(c.UserContext(), key, r.N, r.Per)
+	if err != nil {
+		s.logger.Warn("Rate limiter failed; request allowed", slog.String("key_kind", keyKind(key)), slog.Any("error", err))
+		return true, 0
+	}
+	return ok, retry
+}
+
+func keyKind(key string) string {
+	for i := range len(key) {
+		if key[i] == ':' {
+			return key[:i]
+		}
+	}
+	return key
+}
+
+// tooMany answers 429 with Retry-After, as a page or as JSON.
+func (s *Server) tooMany(c *fiber.Ctx, retry time.Duration) error {
+	secs := int(retry/time.Second) + 1
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+	if !isPagePath(c.Path()) {
+		return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{"error": "too many attempts; try again later"})
+	}
+	return s.renderError(c, fiber.StatusTooManyRequests, s.tr(c, "error.429"))
+}
+
+// limitRegistration guards profile creation, on the page and in the API.
+func (s *Server) limitRegistration(c *fiber.Ctx) error {
+	if ok, retry := s.allow(c, "register:"+c.IP(), s.cfg.Limits.RegisterPerIP); !ok {
+		return s.tooMany(c, retry)
+	}
+	return c.Next()
+}

@@ -1,0 +1,68 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"callmatch/store"
+)
+
+// secretMetaKey is where the server keeps its random secret when SECRET_KEY
+// is not configured, so that every instance and every restart signs alike.
+const secretMetaKey = "server_secret_key"
+
+// LoadSecret returns the server's secret: configured (SECRET_KEY) when set,
+// else the random one kept in the store, created on first use. Set
+// SECRET_KEY when several instances may start at the same moment for the
+// first time.
+func LoadSecret(ctx context.Context, st *store.Store, configured string) ([]byte, error) {
+	if configured != "" {
+		if len(configured) < 16 {
+			return nil, errors.New("server: SECRET_KEY is shorter than 16 characters")
+		}
+		return []byte(configured), nil
+	}
+	v, err := st.Meta(ctx, secretMetaKey)
+	if err == nil && v != "" {
+		return base64.RawURLEncoding.DecodeString(v)
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("server: read secret: %w", err)
+	}
+	if err := st.SetMeta(ctx, secretMetaKey, newSecret(32)); err != nil {
+		return nil, fmt.Errorf("server: store secret: %w", err)
+	}
+	v, err = st.Meta(ctx, secretMetaKey) // whoever wrote last wins, for everyone
+	if err != nil {
+		return nil, fmt.Errorf("server: read secret: %w", err)
+	}
+	return base64.RawURLEncoding.DecodeString(v)
+}
+
+// keys are the purpose-bound keys derived from the secret: a token made for
+// one purpose never validates for another.
+type keys struct {
+	csrf     []byte
+	calendar []byte
+}
+
+func deriveKeys(secret []byte) keys {
+	d := func(purpose string) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte("callmatch/" + purpose))
+		return m.Sum(nil)
+	}
+	return keys{csrf: d("csrf"), calendar: d("calendar")}
+}
+
+// CalendarToken is the secret of a profile's calendar feed: an HMAC of its
+// id, so that it needs no table and survives restarts.
+func (k keys) calendarToken(profileID string) string {
+	m := hmac.New(sha256.New, k.calendar)
+	m.Write([]byte(profileID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
+}

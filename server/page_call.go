@@ -1,0 +1,100 @@
+package server
+
+import (
+	"html/template"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"callmatch/funding"
+)
+
+type sectionView struct {
+	Title  string
+	Anchor string
+	HTML   template.HTML
+}
+
+type updateView struct {
+	Date any
+	HTML template.HTML
+}
+
+type yearAmount struct {
+	Year   string
+	Amount int64
+}
+
+type callPage struct {
+	basePage
+	Call        *funding.Call
+	Status      funding.Status
+	Sections    []sectionView
+	Conditions  []sectionView
+	Updates     []updateView
+	BudgetYears []yearAmount
+	CanFollow   bool
+	Following   bool
+	Curations   []string // staff only: what the NCC said about this call
+}
+
+func sectionViews(secs []funding.Section, prefix string) []sectionView {
+	out := make([]sectionView, 0, len(secs))
+	for i, sec := range secs {
+		h := sec.HTML
+		if h == "" {
+			h = "<p>" + template.HTMLEscapeString(sec.Text) + "</p>"
+		}
+		out = append(out, sectionView{Title: sec.Title, Anchor: prefix + strconv.Itoa(i+1), HTML: sanitize(h)})
+	}
+	return out
+}
+
+func (s *Server) showCallPage(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !validID(id) {
+		return notFound("no such call")
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	call, err := s.store.Call(ctx, id)
+	if err != nil {
+		return err
+	}
+	page := callPage{basePage: s.base(c), Call: call, Status: call.StatusAt(s.cfg.Now())}
+	page.Sections = sectionViews(call.Sections, "section-")
+	page.Conditions = sectionViews(call.Conditions, "condition-")
+	for _, u := range call.Updates {
+		h := u.HTML
+		if h == "" {
+			h = "<p>" + template.HTMLEscapeString(u.Text) + "</p>"
+		}
+		page.Updates = append(page.Updates, updateView{Date: u.Date, HTML: sanitize(h)})
+	}
+	for y, v := range call.Budget.ByYear {
+		page.BudgetYears = append(page.BudgetYears, yearAmount{y, v})
+	}
+	sort.Slice(page.BudgetYears, func(i, j int) bool { return page.BudgetYears[i].Year < page.BudgetYears[j].Year })
+
+	if pid := page.Viewer.ProfileID; pid != "" {
+		page.CanFollow = true
+		follows, err := s.store.Follows(ctx, pid)
+		if err != nil {
+			return err
+		}
+		page.Following = slices.Contains(follows, call.ID)
+	}
+	if page.Viewer.Staff {
+		cus, err := s.store.CurationsForCall(ctx, call.ID)
+		if err != nil {
+			return err
+		}
+		profiles := s.profileNames(c)
+		for i := len(cus) - 1; i >= 0; i-- {
+			page.Curations = append(page.Curations, s.curationLine(c, &cus[i], profiles))
+		}
+	}
+	return s.render(c, fiber.StatusOK, "call", page)
+}
