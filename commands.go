@@ -21,6 +21,8 @@ import (
 
 	"callmatch/crawler"
 	"callmatch/crawler/recorded"
+	"callmatch/digest"
+	"callmatch/funding"
 	"callmatch/search"
 	"callmatch/server"
 	"callmatch/store"
@@ -74,8 +76,12 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	}
 
 	metrics := server.NewMetrics()
-	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL}, server.Deps{
-		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready,
+	signInMailer, err := digest.NewMailer(cfg.SMTPURL, filepath.Join(cfg.DataDir, "outbox"))
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey}, server.Deps{
+		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready, Mailer: signInMailer,
 	})
 	if err != nil {
 		return err
@@ -287,8 +293,33 @@ func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, 
 	return errors.New("digest: not yet available (e-mail digests come with a later release)")
 }
 
+// staffAdd creates an NCC staff account and prints its password and API
+// token, once: the store keeps only their hashes.
 func staffAdd(ctx context.Context, cfg Config, email string, logger *slog.Logger, stdout io.Writer) error {
-	return errors.New("staff add: not yet available (the staff area comes with a later release)")
+	if err := funding.ValidateEmail(email); err != nil {
+		return fmt.Errorf("staff add: %q %v", email, err)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	password, passwordHash, token, tokenHash, err := server.NewStaffCredentials()
+	if err != nil {
+		return err
+	}
+	staff, err := st.CreateStaff(ctx, email, passwordHash, tokenHash)
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("staff add: %s already has an account", email)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Staff account %d created for %s.\n\n", staff.ID, staff.Email)
+	fmt.Fprintf(stdout, "Password:  %s\nAPI token: %s\n\n", password, token)
+	fmt.Fprintf(stdout, "Both are shown only now: keep them in a password manager.\n")
+	fmt.Fprintf(stdout, "Sign in at %s/staff/login; send the token as 'Authorization: Bearer <token>' to POST /api/v1/curations.\n", cfg.BaseURL)
+	return nil
 }
 
 // indexSyncer keeps the search index in step with the store: the store is
