@@ -63,18 +63,21 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	coord := &coordinator{redis: rdb, logger: logger}
 	cache := newCache(rdb, logger)
 
-	// Ready once the store holds calls (or a first crawl finished).
+	// Ready once this instance's index holds the store's calls: after its own
+	// first crawl, or, when another instance crawled, after the sync.
 	var crawled atomic.Bool
-	if n, err := st.CallCount(ctx); err == nil && n > 0 {
-		crawled.Store(true)
-	}
 	ready := func() error {
-		if !crawled.Load() {
-			return errors.New("first crawl in progress")
+		if crawled.Load() {
+			return nil
 		}
-		return nil
+		if n, err := ix.Count(); err == nil && n > 0 {
+			crawled.Store(true)
+			return nil
+		}
+		return errors.New("first crawl in progress")
 	}
 
+	syncer := &indexSyncer{store: st, index: ix, logger: logger}
 	metrics := server.NewMetrics()
 	signInMailer, err := digest.NewMailer(cfg.SMTPURL, filepath.Join(cfg.DataDir, "outbox"))
 	if err != nil {
@@ -82,6 +85,7 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	}
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey}, server.Deps{
 		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready, Mailer: signInMailer,
+		Generation: syncer.generation,
 	})
 	if err != nil {
 		return err
@@ -90,8 +94,6 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	var wg sync.WaitGroup
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-
-	syncer := &indexSyncer{store: st, index: ix, logger: logger}
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
@@ -108,20 +110,13 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	go func() {
 		defer wg.Done()
 		runCrawl := func() {
-			err := coord.exclusive(bg, "crawl", 2*time.Minute, func(ctx context.Context, fence int64) error {
-				// Several instances tick on their own: one crawl per interval is enough.
-				if runs, err := st.CrawlRuns(ctx, 1); err == nil && len(runs) == 1 && !runs[0].Failed &&
-					!runs[0].FinishedAt.IsZero() && time.Since(runs[0].FinishedAt) < cfg.CrawlInterval/2 {
-					logger.Info("Skipping the crawl: another instance crawled recently", slog.Time("finished_at", runs[0].FinishedAt))
-					return nil
-				}
-				c := crawler.New(crawlerConfig(cfg), &fencedStore{Store: st, lock: "crawl", fence: fence}, logger)
-				sum, err := c.Run(ctx, nil)
-				if sum.New+sum.Changed+sum.Gone > 0 {
-					coord.publishChanged(ctx)
-				}
-				return err
-			})
+			// Several instances tick on their own: one crawl per interval is enough.
+			if runs, err := st.CrawlRuns(bg, 1); err == nil && len(runs) == 1 && !runs[0].Failed &&
+				!runs[0].FinishedAt.IsZero() && time.Since(runs[0].FinishedAt) < cfg.CrawlInterval/2 {
+				logger.Info("Skipping the crawl: one finished recently", slog.Time("finished_at", runs[0].FinishedAt))
+				return
+			}
+			_, _, err := crawlLocked(bg, cfg, st, coord, logger, nil)
 			outcome := "ok"
 			if err != nil {
 				outcome = "failed"
@@ -130,11 +125,8 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 			if err := syncer.sync(bg); err != nil && bg.Err() == nil {
 				logger.Error("Index sync failed", slog.Any("error", err))
 			}
-			if err == nil {
-				crawled.Store(true)
-			}
 		}
-		if demo || !crawled.Load() {
+		if n, err := st.CallCount(bg); demo || err == nil && n == 0 {
 			runCrawl()
 		}
 		t := time.NewTicker(cfg.CrawlInterval)
@@ -145,6 +137,41 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 				return
 			case <-t.C:
 				runCrawl()
+			}
+		}
+	}()
+
+	mailer, err := newMailer(cfg)
+	if err != nil {
+		return err
+	}
+	digests, err := newDigestRunner(ctx, cfg, st, ix, mailer, logger)
+	if err != nil {
+		return err
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(cfg.DigestInterval)
+		defer t.Stop()
+		for {
+			err := coord.exclusive(bg, "digest", 10*time.Minute, func(ctx context.Context, _ int64) error {
+				rep, err := digests.RunDue(ctx, time.Now())
+				metrics.Digests.WithLabelValues("sent").Add(float64(rep.Sent))
+				metrics.Digests.WithLabelValues("failed").Add(float64(rep.Failed + rep.Deferred))
+				metrics.Digests.WithLabelValues("bounced").Add(float64(rep.Bounced))
+				if rep != (digest.Report{}) {
+					logger.Info("Digest run finished", slog.Any("report", rep))
+				}
+				return err
+			})
+			if err != nil && bg.Err() == nil {
+				logger.Error("Digest run failed", slog.Any("error", err))
+			}
+			select {
+			case <-bg.Done():
+				return
+			case <-t.C:
 			}
 		}
 	}()
@@ -243,9 +270,17 @@ func crawlOnce(ctx context.Context, cfg Config, logger *slog.Logger, stdout, std
 		}
 		defer bar.Finish() //nolint:errcheck
 	}
-	c := crawler.New(crawlerConfig(cfg), st, logger)
-	sum, err := c.Run(ctx, progress)
+	var rdb *redis.Client
+	if cfg.RedisURL != "" {
+		if rdb, err = newRedisClient(cfg); err != nil {
+			return err
+		}
+		defer rdb.Close()
+	}
+	sum, ran, err := crawlLocked(ctx, cfg, st, &coordinator{redis: rdb, logger: logger}, logger, progress)
 	switch {
+	case !ran && err == nil:
+		fmt.Fprintln(stdout, "crawl: another instance is crawling now: nothing done")
 	case sum.New+sum.Changed+sum.Gone == 0 && err == nil:
 		fmt.Fprintf(stdout, "crawl: %d calls seen on %d pages, nothing changed: nothing written\n", sum.Seen, sum.Pages)
 	default:
@@ -256,6 +291,23 @@ func crawlOnce(ctx context.Context, cfg Config, logger *slog.Logger, stdout, std
 		return fmt.Errorf("crawl failed: %w", err)
 	}
 	return nil
+}
+
+// crawlLocked runs one crawl under the cluster's crawl lock, fenced, and
+// announces changed calls to the other instances. ran is false when another
+// instance holds the lock.
+func crawlLocked(ctx context.Context, cfg Config, st *store.Store, coord *coordinator, logger *slog.Logger, progress func(done, total int)) (sum funding.CrawlRun, ran bool, err error) {
+	err = coord.exclusive(ctx, "crawl", 2*time.Minute, func(ctx context.Context, fence int64) error {
+		ran = true
+		c := crawler.New(crawlerConfig(cfg), &fencedStore{Store: st, lock: "crawl", fence: fence}, logger)
+		var err error
+		sum, err = c.Run(ctx, progress)
+		if sum.New+sum.Changed+sum.Gone > 0 {
+			coord.publishChanged(ctx)
+		}
+		return err
+	})
+	return sum, ran, err
 }
 
 // reindex rebuilds the index. When a server owns the index (its lock is
@@ -288,10 +340,6 @@ func reindex(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Wri
 }
 
 const reindexRequestKey = "reindex_requested_at"
-
-func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, stdout io.Writer) error {
-	return errors.New("digest: not yet available (e-mail digests come with a later release)")
-}
 
 // staffAdd creates an NCC staff account and prints its password and API
 // token, once: the store keeps only their hashes.
@@ -334,19 +382,24 @@ type indexSyncer struct {
 	mu        sync.Mutex
 	lastGen   int64
 	lastSince time.Time
+	synced    atomic.Int64 // the store generation the index holds
 }
+
+// generation is the store generation the index is synced to: instances
+// synced alike share match cache entries.
+func (s *indexSyncer) generation() int64 { return s.synced.Load() }
 
 func (s *indexSyncer) loop(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if err := s.sync(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("Index sync failed", slog.Any("error", err))
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.sync(ctx); err != nil && ctx.Err() == nil {
-				s.logger.Error("Index sync failed", slog.Any("error", err))
-			}
 		}
 	}
 }
@@ -384,6 +437,7 @@ func (s *indexSyncer) sync(ctx context.Context) error {
 		return err
 	}
 	s.lastGen, s.lastSince = gen, started
+	s.synced.Store(gen)
 	if len(calls) > 0 {
 		s.logger.Info("Index synced", slog.Int("calls", len(calls)), slog.Int64("generation", gen))
 	}

@@ -2,11 +2,7 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -14,54 +10,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"callmatch/funding"
+	"callmatch/store/storetest"
 )
-
-// redisServer starts a private redis-server on a free loopback port, so a
-// test may stop it. Without redis-server the test skips, except under CI.
-func redisServer(t *testing.T) (addr string, stop func()) {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed (CI must have it: see .ci/test)")
-		}
-		t.Skip("redis-server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addr = fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start on %s", addr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	stopped := false
-	stop = func() {
-		if !stopped {
-			stopped = true
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}
-	t.Cleanup(stop)
-	return addr, stop
-}
 
 func redisCacheAt(t *testing.T, addr string) *RedisCache {
 	t.Helper()
@@ -85,7 +35,7 @@ func getMatches(t *testing.T, s *Server, p created) matchesAnswer {
 }
 
 func TestRedisCacheHitMissAndInvalidation(t *testing.T) {
-	addr, _ := redisServer(t)
+	addr, _ := storetest.RedisServer(t)
 	s := newTestServer(t, redisCacheAt(t, addr))
 	p := createProfile(t, s, belgianSOC())
 
@@ -135,7 +85,7 @@ func TestRedisCacheHitMissAndInvalidation(t *testing.T) {
 }
 
 func TestStoppedRedisServesUncached(t *testing.T) {
-	addr, stop := redisServer(t)
+	addr, stop := storetest.RedisServer(t)
 	s := newTestServer(t, redisCacheAt(t, addr))
 	p := createProfile(t, s, belgianSOC())
 	getMatches(t, s, p)

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"callmatch/store/storetest"
 )
 
 func TestLockIsExclusiveExpiresAndFences(t *testing.T) {
-	addr, _ := redisServer(t)
+	addr, _ := storetest.RedisServer(t)
 	ctx := context.Background()
 	a := redis.NewClient(&redis.Options{Addr: addr})
 	b := redis.NewClient(&redis.Options{Addr: addr})
@@ -53,7 +55,7 @@ func TestLockIsExclusiveExpiresAndFences(t *testing.T) {
 }
 
 func TestLockHoldExtendsWhileWorking(t *testing.T) {
-	addr, _ := redisServer(t)
+	addr, _ := storetest.RedisServer(t)
 	ctx := context.Background()
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()

@@ -44,7 +44,7 @@ func matchCacheKey(p *funding.Profile, generation int64, now time.Time) string {
 // that fails is logged and skipped: the answer is then computed, uncached.
 func (s *Server) matchesFor(ctx context.Context, p *funding.Profile, limit int) (matchesResponse, error) {
 	now := s.cfg.Now()
-	key := matchCacheKey(p, s.index.Generation(), now)
+	key := matchCacheKey(p, s.gen(), now)
 	res := matchesResponse{ProfileID: p.ID}
 
 	var list cachedMatches

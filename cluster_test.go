@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"callmatch/crawler/recorded"
+	"callmatch/store"
+	"callmatch/store/storetest"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer is a log sink that goroutines may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func getJSON(url, token string, out any) (int, error) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			return resp.StatusCode, err
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// eventually polls cond until it holds or the time is up.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", within, what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestTwoInstancesShareOneStoreAndRedis runs two `callmatch serve` on one
+// PostgreSQL and one Redis: only one of them crawls, both serve every call,
+// a crawl from a third process reaches both indexes within a minute, and a
+// profile, its token and its cached matches work across instances.
+func TestTwoInstancesShareOneStoreAndRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers")
+	}
+	dbURL := storetest.NewPostgresSchema(t)
+	redisAddr, _ := storetest.RedisServer(t)
+
+	const changedID = "HORIZON-CL3-2026-02-CS-ECCC-01"
+	var changed atomic.Bool
+	original := recorded.NewHandler(recorded.Options{})
+	amended := recorded.NewHandler(recorded.Options{
+		Mutate: func(r *recorded.Record) {
+			if r.Identifier() == changedID {
+				r.SetMetadata("title", "Security in software and hardware development (amended)")
+			}
+		},
+	})
+	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if changed.Load() {
+			amended.ServeHTTP(w, r)
+			return
+		}
+		original.ServeHTTP(w, r)
+	}))
+	defer portal.Close()
+
+	baseEnv := map[string]string{
+		"DATABASE_URL":      dbURL,
+		"REDIS_URL":         "redis://" + redisAddr + "/0",
+		"PORTAL_SEARCH_URL": portal.URL + "/search-api/prod/rest/search",
+		"PORTAL_PROGRAMMES": strings.Join(recorded.ProgrammeIDs(), ","),
+		"LOG_LEVEL":         "warn",
+	}
+	envFor := func(port int) func(string) string {
+		return func(k string) string {
+			switch k {
+			case "PORT":
+				return fmt.Sprint(port)
+			case "DATA_DIR":
+				return t.TempDir() // each instance keeps its own index
+			}
+			return baseEnv[k]
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	var logs syncBuffer
+	var bases []string
+	for i := 0; i < 2; i++ {
+		port := freePort(t)
+		bases = append(bases, fmt.Sprintf("http://127.0.0.1:%d", port))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(ctx, []string{"serve"}, envFor(port), io.Discard, &logs); err != nil {
+				t.Errorf("instance %d: %v", i, err)
+			}
+		}()
+	}
+	defer func() {
+		cancel()
+		wg.Wait()
+		if t.Failed() {
+			t.Logf("server logs:\n%s", logs.String())
+		}
+	}()
+
+	for i, base := range bases {
+		eventually(t, 90*time.Second, fmt.Sprintf("instance %d ready", i), func() bool {
+			code, _ := getJSON(base+"/readyz", "", nil)
+			return code == http.StatusOK
+		})
+	}
+	var total uint64
+	for i, base := range bases {
+		var page struct{ Total uint64 }
+		eventually(t, 30*time.Second, fmt.Sprintf("instance %d serves every call", i), func() bool {
+			getJSON(base+"/api/v1/calls?size=1", "", &page)
+			return page.Total >= 629
+		})
+		if i == 0 {
+			total = page.Total
+		} else if page.Total != total {
+			t.Errorf("instance 1 serves %d calls, instance 0 %d", page.Total, total)
+		}
+	}
+
+	st, err := store.Open(ctx, dbURL, t.TempDir(), discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.CrawlRuns(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 {
+		t.Errorf("%d crawl runs, want exactly one: only one instance crawls", len(runs))
+	}
+
+	t.Run("a crawl elsewhere reaches both indexes", func(t *testing.T) {
+		changed.Store(true)
+		var out bytes.Buffer
+		if err := run(ctx, []string{"crawl"}, envFor(freePort(t)), &out, io.Discard); err != nil {
+			t.Fatalf("callmatch crawl: %v", err)
+		}
+		if !strings.Contains(out.String(), "1 changed") {
+			t.Errorf("crawl said %q, want one changed call", out.String())
+		}
+		for i, base := range bases {
+			eventually(t, time.Minute, fmt.Sprintf("instance %d sees the amended title", i), func() bool {
+				var res struct{ Hits []struct{ ID, Title string } }
+				getJSON(base+"/api/v1/calls?q=amended", "", &res)
+				return len(res.Hits) > 0 && res.Hits[0].ID == changedID
+			})
+		}
+	})
+
+	t.Run("profiles and cached matches across instances", func(t *testing.T) {
+		body := `{"name":"Flemish SOC","email":"soc@example.be","country":"BE","keywords":["SOC","MISP","incident response"],"domains":["threat-intelligence"]}`
+		resp, err := http.Post(bases[0]+"/api/v1/profiles", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p struct{ ID, Token string }
+		decodeBody(t, resp, &p)
+		var m struct {
+			Cached  bool
+			Matches []json.RawMessage
+		}
+		if code, err := getJSON(bases[0]+"/api/v1/profiles/"+p.ID+"/matches", p.Token, &m); code != 200 || err != nil || m.Cached {
+			t.Fatalf("matches on instance 0: %d %v cached=%v", code, err, m.Cached)
+		}
+		if code, err := getJSON(bases[1]+"/api/v1/profiles/"+p.ID+"/matches", p.Token, &m); code != 200 || err != nil {
+			t.Fatalf("matches on instance 1: %d %v", code, err)
+		}
+		if !m.Cached || len(m.Matches) == 0 {
+			t.Errorf("instance 1: cached=%v with %d matches, want the list instance 0 computed, from the shared Redis", m.Cached, len(m.Matches))
+		}
+	})
+}
+
+func decodeBody(t *testing.T, resp *http.Response, out any) {
+	t.Helper()
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("decode %s: %v", resp.Request.URL, err)
+	}
+}

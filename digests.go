@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"callmatch/digest"
+	"callmatch/funding"
+	"callmatch/search"
+	"callmatch/server"
+	"callmatch/store"
+)
+
+// digestMatcher gives the digests the same curated match list as the
+// matches page: the index's ranking, then the profile's dismissals and the
+// staff's curations.
+type digestMatcher struct {
+	index *search.Index
+	store *store.Store
+}
+
+func (m digestMatcher) Match(ctx context.Context, p funding.Profile) ([]funding.Match, error) {
+	now := time.Now()
+	ms, err := m.index.Match(ctx, &p, search.MatchOptions{Now: now, Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	dismissed, err := m.store.Dismissed(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	curations, err := m.store.Curations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return funding.Curate(&p, ms, curations, dismissed, now, func(id string) (*funding.Call, error) {
+		return m.store.Call(ctx, id)
+	}), nil
+}
+
+// purposeKey derives from the server secret a key used for one purpose only.
+func purposeKey(secret []byte, purpose string) string {
+	h := hmac.New(sha256.New, secret)
+	h.Write([]byte("callmatch/" + purpose))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// newDigestRunner builds the digest runner over the store and an index.
+// mailer may be nil for a dry run.
+func newDigestRunner(ctx context.Context, cfg Config, st *store.Store, ix *search.Index, mailer digest.Mailer, logger *slog.Logger) (*digest.Runner, error) {
+	secret, err := server.LoadSecret(ctx, st, cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	return digest.New(digest.Config{BaseURL: cfg.BaseURL, SecretKey: purposeKey(secret, "unsubscribe")},
+		digest.StoreAdapter{Store: st}, digestMatcher{index: ix, store: st}, mailer, logger)
+}
+
+func newMailer(cfg Config) (digest.Mailer, error) {
+	return digest.NewMailer(cfg.SMTPURL, filepath.Join(cfg.DataDir, "outbox"))
+}
+
+// digestOnce sends (or, dry, prints) the digests that are due now. When a
+// server owns the index, matching runs on a throwaway index built from the
+// store in a temporary folder.
+func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, stdout io.Writer) error {
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), st, logger)
+	if errors.Is(err, search.ErrLocked) {
+		tmp, terr := os.MkdirTemp("", "callmatch-digest-index-")
+		if terr != nil {
+			return terr
+		}
+		defer os.RemoveAll(tmp)
+		logger.Info("A server owns the index: matching on a temporary copy built from the store")
+		ix, err = search.Open(ctx, tmp, st, logger)
+	}
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	if err := syncAll(ctx, st, ix); err != nil {
+		return err
+	}
+	var mailer digest.Mailer
+	if !dry {
+		if mailer, err = newMailer(cfg); err != nil {
+			return err
+		}
+	}
+	r, err := newDigestRunner(ctx, cfg, st, ix, mailer, logger)
+	if err != nil {
+		return err
+	}
+	if dry {
+		rep, err := r.DryRun(ctx, time.Now(), stdout)
+		fmt.Fprintf(stdout, "digest --dry-run: %d due, %d would be sent, %d with nothing new\n", rep.Due, rep.Planned, rep.Empty)
+		return err
+	}
+	rep, err := r.RunDue(ctx, time.Now())
+	fmt.Fprintf(stdout, "digest: %d due, %d planned, %d sent, %d deferred, %d bounced, %d with nothing new\n",
+		rep.Due, rep.Planned, rep.Sent, rep.Deferred, rep.Bounced, rep.Empty)
+	return err
+}
+
+// syncAll brings an index up to date with every call of the store.
+func syncAll(ctx context.Context, st *store.Store, ix *search.Index) error {
+	calls, err := st.Calls(ctx)
+	if err != nil {
+		return err
+	}
+	return ix.Upsert(ctx, calls)
+}
