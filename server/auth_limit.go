@@ -17,6 +17,9 @@ type RateLimiter interface {
 	// Allow records one attempt under key and reports whether it is within
 	// limit attempts per window; when not, retry says when to come back.
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retry time.Duration, err error)
+	// Refund takes back the last attempt counted under key: for limits that
+	// count what succeeded (profiles created), not what was tried.
+	Refund(ctx context.Context, key string) error
 }
 
 // Rate is a limit: N attempts per Per.
@@ -97,6 +100,16 @@ func (m *MemoryLimiter) Allow(_ context.Context, key string, limit int, per time
 	return true, 0, nil
 }
 
+// Refund implements RateLimiter.
+func (m *MemoryLimiter) Refund(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if w := m.windows[key]; w != nil && w.n > 0 {
+		w.n--
+	}
+	return nil
+}
+
 // allow checks one limit; a limiter that fails lets the request through
 // (it is logged): a broken limiter must not lock everyone out.
 func (s *Server) allow(c *fiber.Ctx, key string, r Rate) (bool, time.Duration) {
@@ -127,10 +140,19 @@ func (s *Server) tooMany(c *fiber.Ctx, retry time.Duration) error {
 	return s.renderError(c, fiber.StatusTooManyRequests, s.tr(c, "error.429"))
 }
 
-// limitRegistration guards profile creation, on the page and in the API.
+// limitRegistration guards profile creation, on the page and in the API:
+// it counts the profiles an address created, so a form sent back for a
+// typo costs nothing.
 func (s *Server) limitRegistration(c *fiber.Ctx) error {
-	if ok, retry := s.allow(c, "register:"+c.IP(), s.cfg.Limits.RegisterPerIP); !ok {
+	key := "register:" + c.IP()
+	if ok, retry := s.allow(c, key, s.cfg.Limits.RegisterPerIP); !ok {
 		return s.tooMany(c, retry)
 	}
-	return c.Next()
+	err := c.Next()
+	if st := c.Response().StatusCode(); err != nil || st >= 400 {
+		if rerr := s.limiter.Refund(c.UserContext(), key); rerr != nil {
+			s.logger.Warn("Rate limiter refund failed", slog.Any("error", rerr))
+		}
+	}
+	return err
 }

@@ -194,8 +194,14 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 			cal.prop("UID", call.ID+"-"+d.UTC().Format("20060102T150405Z")+"@"+host)
 			cal.line("DTSTAMP:" + icalTime(call.ChangedAt))
 			cal.line("LAST-MODIFIED:" + icalTime(call.ChangedAt))
-			cal.line("DTSTART:" + icalTime(d))
-			cal.line("DTEND:" + icalTime(d.Add(time.Hour)))
+			if h, m, sec := d.UTC().Clock(); h == 0 && m == 0 && sec == 0 {
+				// A bare date (the portal gave no time): an all-day event.
+				cal.line("DTSTART;VALUE=DATE:" + d.UTC().Format("20060102"))
+				cal.line("DTEND;VALUE=DATE:" + d.UTC().AddDate(0, 0, 1).Format("20060102"))
+			} else {
+				cal.line("DTSTART:" + icalTime(d))
+				cal.line("DTEND:" + icalTime(d.Add(time.Hour)))
+			}
 			cal.prop("SUMMARY", summary)
 			cal.prop("DESCRIPTION", call.ID+"\n"+call.Title+"\n"+base+"/calls/"+call.ID+"\n"+call.URL)
 			cal.prop("URL", base+"/calls/"+call.ID)

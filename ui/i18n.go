@@ -122,6 +122,9 @@ func (tr translator) DateTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
+	if h, m, s := t.UTC().Clock(); h == 0 && m == 0 && s == 0 {
+		return tr.Date(t) // a bare date: the portal gave no time
+	}
 	return tr.Date(t) + ", " + t.In(brussels).Format("15:04")
 }
 

@@ -103,7 +103,9 @@ func New() (*Engine, error) {
 		for _, p := range pages {
 			name := strings.TrimSuffix(path.Base(p), ".html")
 			t := template.New(name).Funcs(e.funcs(tr))
-			t, err = t.ParseFS(files, append([]string{p}, shared...)...)
+			// The page comes last: its "title" and "content" replace the
+			// layout's default blocks.
+			t, err = t.ParseFS(files, append(append([]string{}, shared...), p)...)
 			if err != nil {
 				return nil, fmt.Errorf("ui: parse %s: %w", p, err)
 			}
@@ -181,6 +183,22 @@ func (e *Engine) Asset(name string) string {
 	return "/static/" + name
 }
 
+func toInt(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case int64:
+		return int(n)
+	case uint64:
+		return int(n)
+	case int32:
+		return int(n)
+	case uint:
+		return int(n)
+	}
+	return 0
+}
+
 func timeOf(v any) time.Time {
 	switch t := v.(type) {
 	case time.Time:
@@ -196,8 +214,10 @@ func timeOf(v any) time.Time {
 // funcs are the helpers templates may call, bound to one language.
 func (e *Engine) funcs(tr translator) template.FuncMap {
 	return template.FuncMap{
-		"t":        tr.T,
-		"tn":       tr.N,
+		"t": tr.T,
+		"tn": func(key string, n any, args ...any) string {
+			return tr.N(key, toInt(n), args...)
+		},
 		"lang":     func() string { return tr.lang },
 		"date":     func(v any) string { return tr.Date(timeOf(v)) },
 		"datetime": func(v any) string { return tr.DateTime(timeOf(v)) },
