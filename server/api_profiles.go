@@ -121,7 +121,7 @@ func (s *Server) authorizedProfile(c *fiber.Ctx) (*funding.Profile, error) {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	want, err := s.store.ProfileTokenHash(ctx, id)
+	p, want, err := s.store.ProfileAuth(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("no such profile")
 	}
@@ -131,7 +131,7 @@ func (s *Server) authorizedProfile(c *fiber.Ctx) (*funding.Profile, error) {
 	if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) != 1 {
 		return nil, forbidden("this token does not open this profile")
 	}
-	return s.store.Profile(ctx, id)
+	return p, nil
 }
 
 func bearerToken(c *fiber.Ctx) (string, bool) {
@@ -195,9 +195,10 @@ func (s *Server) getMatches(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	res, err := s.matchesFor(ctx, p, limit)
+	body, err := s.matchesJSON(ctx, p, limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(res)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(body)
 }

@@ -114,3 +114,14 @@ func (s *Store) queryCurations(ctx context.Context, where string, args ...any) (
 	}
 	return out, rows.Err()
 }
+
+// CurationsStamp names the current set of curations: it changes whenever
+// one is added (the table is append-only), so caches of curated lists can
+// key on it.
+func (s *Store) CurationsStamp(ctx context.Context) (string, error) {
+	var n, last int64
+	if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(created_at), 0) FROM curations`).Scan(&n, &last); err != nil {
+		return "", fmt.Errorf("store: curations stamp: %w", err)
+	}
+	return fmt.Sprintf("%d.%d", n, last), nil
+}

@@ -34,18 +34,27 @@ func (s *Store) Follows(ctx context.Context, profileID string) ([]string, error)
 
 // Dismiss marks a call "not relevant" for a profile: it is hidden from that
 // profile's matches. Dismissing twice is no error; an unknown profile or
-// call is ErrNotFound.
+// call is ErrNotFound. The profile's version moves: its matches changed.
 func (s *Store) Dismiss(ctx context.Context, profileID, callID string) error {
 	if err := s.addMark(ctx, "dismissals", profileID, callID); err != nil {
 		return fmt.Errorf("store: dismiss %s %s: %w", profileID, callID, err)
 	}
-	return nil
+	return s.bumpProfileVersion(ctx, profileID)
 }
 
-// Undismiss shows a dismissed call to the profile again.
+// Undismiss shows a dismissed call to the profile again (its version moves).
 func (s *Store) Undismiss(ctx context.Context, profileID, callID string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM dismissals WHERE profile_id = $1 AND call_id = $2`, profileID, callID); err != nil {
 		return fmt.Errorf("store: undismiss %s %s: %w", profileID, callID, err)
+	}
+	return s.bumpProfileVersion(ctx, profileID)
+}
+
+// bumpProfileVersion marks that a profile's matches changed without an
+// edit, so caches keyed on its version recompute.
+func (s *Store) bumpProfileVersion(ctx context.Context, profileID string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE profiles SET version = version + 1 WHERE id = $1`, profileID); err != nil {
+		return fmt.Errorf("store: profile %s version: %w", profileID, err)
 	}
 	return nil
 }

@@ -134,6 +134,26 @@ func (s *Store) ProfileTokenHash(ctx context.Context, id string) (string, error)
 	return h, nil
 }
 
+// ProfileAuth returns a profile with the hash of its API token, in one
+// query: what every authorized request needs.
+func (s *Store) ProfileAuth(ctx context.Context, id string) (*funding.Profile, string, error) {
+	var hash string
+	p, err := scanProfile(rowWith(s.rdb.QueryRowContext(ctx, `SELECT `+profileColumns+`, token_hash FROM profiles WHERE id = $1`, id), &hash))
+	if err != nil {
+		return nil, "", fmt.Errorf("store: profile %s: %w", id, notFound(err))
+	}
+	return &p, hash, nil
+}
+
+// rowWith scans extra trailing columns into extra after the caller's own.
+func rowWith(row *sql.Row, extra ...any) interface{ Scan(...any) error } {
+	return scanFunc(func(dest ...any) error { return row.Scan(append(dest, extra...)...) })
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
 // Profiles returns every profile, oldest first.
 func (s *Store) Profiles(ctx context.Context) ([]funding.Profile, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+profileColumns+` FROM profiles ORDER BY created_at, id`)
