@@ -136,9 +136,14 @@ func (s *Store) ProfileTokenHash(ctx context.Context, id string) (string, error)
 
 // ProfileAuth returns a profile with the hash of its API token, in one
 // query: what every authorized request needs.
+// It is on the hot path of every API request, so its statement is prepared once.
 func (s *Store) ProfileAuth(ctx context.Context, id string) (*funding.Profile, string, error) {
+	stmt, err := s.prepared(ctx, `SELECT `+profileColumns+`, token_hash FROM profiles WHERE id = $1`)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: profile %s: %w", id, err)
+	}
 	var hash string
-	p, err := scanProfile(rowWith(s.rdb.QueryRowContext(ctx, `SELECT `+profileColumns+`, token_hash FROM profiles WHERE id = $1`, id), &hash))
+	p, err := scanProfile(rowWith(stmt.QueryRowContext(ctx, id), &hash))
 	if err != nil {
 		return nil, "", fmt.Errorf("store: profile %s: %w", id, notFound(err))
 	}
