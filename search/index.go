@@ -25,6 +25,8 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"callmatch/funding"
@@ -443,6 +445,22 @@ func (ix *Index) indexBatch(idx bleve.Index, part []funding.Call, now time.Time,
 	return nil
 }
 
+// forceMerge merges a freshly built index into one segment: every query
+// opens a reader per term, field and segment, so fewer segments make
+// searches faster.
+func forceMerge(ctx context.Context, idx bleve.Index) error {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return fmt.Errorf("search: merge: %w", err)
+	}
+	if s, ok := adv.(*scorch.Scorch); ok {
+		if err := s.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+			return fmt.Errorf("search: merge: %w", err)
+		}
+	}
+	return nil
+}
+
 func (ix *Index) setEntries(entries []*entry) {
 	ix.mu.Lock()
 	for _, e := range entries {
@@ -484,6 +502,9 @@ func (ix *Index) rebuild(ctx context.Context, calls []funding.Call) error {
 			entries[e.id] = e
 		}
 	})
+	if err == nil {
+		err = forceMerge(ctx, idx)
+	}
 	if err != nil {
 		idx.Close()
 		os.RemoveAll(path)

@@ -38,7 +38,9 @@ const (
 	weightDescConcept    = 0.4
 	weightDescWord       = 0.15
 	maxSources           = 160
-	maxDescriptionWords  = 30
+	maxDescriptionWords  = 20
+	// maxDescriptionWordsBeside caps them when the profile has keywords or domains.
+	maxDescriptionWordsBeside = 8
 )
 
 // matchFields are the fields a profile is matched against, with their
@@ -73,6 +75,10 @@ type source struct {
 	concept string // the thesaurus concept the term went through; "" when direct
 	p       phrase
 	weight  float64
+	// bonus sources do not select candidates; when found they add a little
+	// to the score (single description words beside keywords or domains:
+	// common words, costly to look for in every call).
+	bonus bool
 }
 
 // sources lists what to look for for profile p, strongest first, one per
@@ -121,15 +127,22 @@ func (ix *Index) sources(p *funding.Profile) []source {
 		for _, w := range genericWords {
 			generic[analyze(ix.analyzer, w).key()] = true
 		}
+		// Single words of the description weigh little and cost a lot
+		// (they are common): few of them beside keywords or domains.
+		maxWords := maxDescriptionWords
+		if len(p.Keywords) > 0 || len(p.Domains) > 0 {
+			maxWords = maxDescriptionWordsBeside
+		}
 		n := 0
 		for _, w := range descriptionWords(ix, p.Description) {
-			if n >= maxDescriptionWords || generic[w.key()] || len(w.text) < 3 {
+			if n >= maxWords || generic[w.key()] || len(w.text) < 3 {
 				continue
 			}
 			if _, dup := seen[w.key()]; dup {
 				continue
 			}
-			add(source{kind: funding.ReasonDescription, term: w.text, p: w, weight: weightDescWord})
+			add(source{kind: funding.ReasonDescription, term: w.text, p: w, weight: weightDescWord,
+				bonus: len(p.Keywords) > 0 || len(p.Domains) > 0})
 			n++
 		}
 	}
@@ -152,21 +165,31 @@ func descriptionWords(ix *Index, text string) []phrase {
 	return out
 }
 
-// clause is the query for one source over the match fields.
+// clause is the query for one source over the match fields: its words
+// in one field. Whether they form the phrase is checked on the term
+// locations of the few candidates left (see findPhrase): phrase queries
+// over the whole index cost far more.
 func (s source) clause() query.Query {
 	var qs []query.Query
+	stems := s.p.stems()
 	for _, f := range matchFields {
 		boost := s.weight * f.boost
-		if len(s.p.terms) == 1 {
-			t := bleve.NewTermQuery(s.p.terms[0])
+		if len(stems) == 1 {
+			t := bleve.NewTermQuery(stems[0])
 			t.SetField(f.name)
 			t.SetBoost(boost)
 			qs = append(qs, t)
 			continue
 		}
-		mp := query.NewMultiPhraseQuery(s.p.multi(), f.name)
-		mp.SetBoost(boost)
-		qs = append(qs, mp)
+		ts := make([]query.Query, len(stems))
+		for i, st := range stems {
+			t := bleve.NewTermQuery(st)
+			t.SetField(f.name)
+			ts[i] = t
+		}
+		c := bleve.NewConjunctionQuery(ts...)
+		c.SetBoost(boost)
+		qs = append(qs, c)
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }
@@ -205,25 +228,27 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 	if len(srcs) == 0 {
 		return []funding.Match{}, nil
 	}
-	should := make([]query.Query, len(srcs))
-	for i, s := range srcs {
-		should[i] = s.clause()
+	var loose []query.Query
+	for _, s := range srcs {
+		if !s.bonus {
+			loose = append(loose, s.clause())
+		}
 	}
 	b := bleve.NewBooleanQuery()
-	b.AddShould(should...)
+	b.AddShould(loose...)
 	b.SetMinShould(1)
 	b.AddFilter(profileFilter(p, horizon))
 
+	// Phase 1 ranks candidates with loose clauses (the words of a phrase
+	// in one field: cheap, no term positions) and applies the hard filters;
+	// phase 2 fetches the term locations and texts of the survivors only,
+	// to find the phrases and passages that explain them.
 	var out []funding.Match
 	pageSize := max(3*limit, 60)
-	for from := 0; from < 5*pageSize && len(out) < limit; from += pageSize {
+	for from := 0; from < 10*pageSize && len(out) < limit; from += pageSize {
 		req := bleve.NewSearchRequestOptions(b, pageSize, from, false)
 		req.SortBy([]string{"-_score", "_id"})
-		req.IncludeLocations = true
-		for _, f := range matchFields {
-			req.Fields = append(req.Fields, f.name)
-		}
-		n, err := ix.matchPage(ctx, req, p, srcs, o.Now, horizon, &out)
+		n, err := ix.matchPage(ctx, req, termQueries(srcs), p, srcs, o.Now, horizon, limit, &out)
 		if err != nil {
 			return nil, err
 		}
@@ -255,27 +280,89 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 	return out, nil
 }
 
-// matchPage runs one page of candidates and appends those that pass the
-// hard filters to out. It returns how many hits the page had.
-func (ix *Index) matchPage(ctx context.Context, req *bleve.SearchRequest, p *funding.Profile, srcs []source,
-	now, horizon time.Time, out *[]funding.Match) (int, error) {
+// matchPage picks one page of candidates, keeps those that pass the hard
+// filters, then explains them, best first, a few at a time, until out
+// holds limit matches. It returns how many hits the page had.
+func (ix *Index) matchPage(ctx context.Context, req *bleve.SearchRequest, terms []query.Query, p *funding.Profile,
+	srcs []source, now, horizon time.Time, limit int, out *[]funding.Match) (int, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	res, err := ix.alias.SearchInContext(ctx, req)
 	if err != nil {
 		return 0, fmt.Errorf("search: match: %w", err)
 	}
+	var cands []candidate
 	for _, h := range res.Hits {
-		e := ix.calls[h.ID]
-		if e == nil {
-			continue
-		}
-		m, ok := ix.matchCall(e, h, p, srcs, now, horizon)
-		if ok {
-			*out = append(*out, m)
+		if e := ix.calls[h.ID]; e != nil {
+			if c, ok := admit(e, p, now, horizon); ok {
+				c.score = h.Score
+				cands = append(cands, c)
+			}
 		}
 	}
+	for len(cands) > 0 && len(*out) < limit {
+		n := min(len(cands), limit-len(*out)+5)
+		if err := ix.explain(ctx, cands[:n], terms, p, srcs, now, out); err != nil {
+			return 0, err
+		}
+		cands = cands[n:]
+	}
 	return len(res.Hits), nil
+}
+
+// explain fetches the term locations and texts of the candidates and
+// appends those with enough reasons to out.
+func (ix *Index) explain(ctx context.Context, cands []candidate, terms []query.Query, p *funding.Profile,
+	srcs []source, now time.Time, out *[]funding.Match) error {
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.e.id
+	}
+	q := bleve.NewBooleanQuery()
+	q.AddMust(bleve.NewDocIDQuery(ids))
+	q.AddShould(terms...)
+	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+	req.IncludeLocations = true
+	for _, f := range matchFields {
+		req.Fields = append(req.Fields, f.name)
+	}
+	res, err := ix.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return fmt.Errorf("search: match: %w", err)
+	}
+	located := make(map[string]*bsearch.DocumentMatch, len(res.Hits))
+	for _, h := range res.Hits {
+		located[h.ID] = h
+	}
+	for _, c := range cands {
+		if h := located[c.e.id]; h != nil {
+			if m, ok := explainMatch(c, h, p, srcs, now); ok {
+				*out = append(*out, m)
+			}
+		}
+	}
+	return nil
+}
+
+// termQueries looks for every stem of the sources in every match field,
+// once: what phase 2 needs to locate them.
+func termQueries(srcs []source) []query.Query {
+	var qs []query.Query
+	seen := map[string]bool{}
+	for _, s := range srcs {
+		for _, st := range s.p.stems() {
+			if seen[st] {
+				continue
+			}
+			seen[st] = true
+			for _, f := range matchFields {
+				t := bleve.NewTermQuery(st)
+				t.SetField(f.name)
+				qs = append(qs, t)
+			}
+		}
+	}
+	return qs
 }
 
 // profileFilter selects the calls a profile can take: open long enough,
@@ -313,44 +400,60 @@ func profileFilter(p *funding.Profile, horizon time.Time) query.Query {
 	return b
 }
 
-// matchCall applies the hard filters to one candidate and explains it.
-func (ix *Index) matchCall(e *entry, h *bsearch.DocumentMatch, p *funding.Profile, srcs []source, now, horizon time.Time) (funding.Match, bool) {
+// candidate is a call that passed the hard filters.
+type candidate struct {
+	e      *entry
+	next   *time.Time
+	checks []funding.EligibilityCheck
+	score  float64
+}
+
+// admit applies the hard filters to one call.
+func admit(e *entry, p *funding.Profile, now, horizon time.Time) (candidate, bool) {
 	dates := e.dates()
 	next := dates.NextDeadline(now)
 	if next == nil && len(e.deadlines) > 0 {
-		return funding.Match{}, false // every deadline passed
+		return candidate{}, false // every deadline passed
 	}
 	if next != nil && next.Before(horizon) {
-		return funding.Match{}, false
+		return candidate{}, false
 	}
-	if status := dates.StatusAt(now); status == funding.StatusClosed {
-		return funding.Match{}, false
+	if dates.StatusAt(now) == funding.StatusClosed {
+		return candidate{}, false
 	}
 	if !budgetFits(e, p) ||
 		(len(p.Programmes) > 0 && !slices.Contains(p.Programmes, e.programme)) ||
 		(len(p.TypesOfAction) > 0 && !slices.ContainsFunc(e.types, func(t string) bool { return slices.Contains(p.TypesOfAction, t) })) {
-		return funding.Match{}, false
+		return candidate{}, false
 	}
 	checks := checkEligibility(e.rules, p, e.programme)
 	for _, c := range checks {
 		if c.Result == funding.EligibilityNotMet {
-			return funding.Match{}, false
+			return candidate{}, false
 		}
 	}
-	reasons := textReasons(h, srcs)
-	if !enoughReasons(reasons, p) {
+	if checks == nil {
+		checks = []funding.EligibilityCheck{}
+	}
+	return candidate{e: e, next: next, checks: checks}, true
+}
+
+// explainMatch builds the match of an admitted call from its located hit.
+func explainMatch(c candidate, h *bsearch.DocumentMatch, p *funding.Profile, srcs []source, now time.Time) (funding.Match, bool) {
+	reasons, found, loose, bonus := textReasons(h, srcs)
+	if !enoughReasons(reasons, p) || loose == 0 {
 		return funding.Match{}, false
 	}
+	e := c.e
 	m := funding.Match{
-		CallID: e.id, Title: e.title, Programme: e.programme, Status: dates.StatusAt(now),
-		Score: h.Score, Deadline: next, BudgetMin: e.budgetMin, BudgetMax: e.budgetMax, URL: e.url,
-		Eligibility: checks,
+		CallID: e.id, Title: e.title, Programme: e.programme, Status: e.dates().StatusAt(now),
+		// The loose score, for the share of it the phrases really make,
+		// and a little more for each word of the description found.
+		Score: c.score * found / loose * (1 + 0.05*float64(min(bonus, 4))), Deadline: c.next, BudgetMin: e.budgetMin, BudgetMax: e.budgetMax, URL: e.url,
+		Eligibility: c.checks,
 	}
-	if checks == nil {
-		m.Eligibility = []funding.EligibilityCheck{}
-	}
-	if next != nil {
-		m.DaysLeft = int(next.Sub(now) / (24 * time.Hour))
+	if c.next != nil {
+		m.DaysLeft = int(c.next.Sub(now) / (24 * time.Hour))
 	}
 	m.Reasons = append(reasons, otherReasons(e, p, m, now)...)
 	return m, true
@@ -392,18 +495,22 @@ func budgetFits(e *entry, p *funding.Profile) bool {
 var reasonCaps = map[string]int{funding.ReasonKeyword: 8, funding.ReasonDomain: 4, funding.ReasonDescription: 4}
 
 // textReasons says which of the profile's terms met the call, through which
-// concept and in which passage, at most one reason per profile term.
-func textReasons(h *bsearch.DocumentMatch, srcs []source) []funding.Reason {
-	var out []funding.Reason
+// concept and in which passage, at most one reason per profile term. It
+// also returns the weight of the sources found as phrases and of those
+// whose words were at least all there, and how many bonus sources it found.
+func textReasons(h *bsearch.DocumentMatch, srcs []source) (reasons []funding.Reason, found, loose float64, bonus int) {
 	done := map[string]bool{}
 	count := map[string]int{}
 	for _, s := range srcs {
-		key := s.kind + "\x00" + s.term
-		if done[key] || count[s.kind] >= reasonCaps[s.kind] {
-			continue
-		}
+		var best *funding.Reason
+		any := false
 		for _, f := range matchFields {
-			start, end, arr, ok := findPhrase(h.Locations[f.name], s.p)
+			tlm := h.Locations[f.name]
+			if !hasAll(tlm, s.p.stems()) {
+				continue
+			}
+			any = true
+			start, end, arr, ok := findPhrase(tlm, s.p)
 			if !ok {
 				continue
 			}
@@ -411,16 +518,44 @@ func textReasons(h *bsearch.DocumentMatch, srcs []source) []funding.Reason {
 			if passage == "" {
 				continue
 			}
-			done[key] = true
-			count[s.kind]++
-			out = append(out, funding.Reason{
+			best = &funding.Reason{
 				Kind: s.kind, Term: s.term, Concept: s.concept, Field: f.reason, Passage: passage,
 				Text: reasonText(s, f.reason, passage),
-			})
+			}
 			break
 		}
+		switch {
+		case s.bonus:
+			if best != nil {
+				bonus++
+			}
+		case best != nil:
+			found += s.weight
+			loose += s.weight
+		case any:
+			loose += s.weight
+		}
+		key := s.kind + "\x00" + s.term
+		if best == nil || done[key] || count[s.kind] >= reasonCaps[s.kind] {
+			continue
+		}
+		done[key] = true
+		count[s.kind]++
+		reasons = append(reasons, *best)
 	}
-	return out
+	return reasons, found, loose, bonus
+}
+
+func hasAll(tlm bsearch.TermLocationMap, stems []string) bool {
+	if tlm == nil {
+		return false
+	}
+	for _, st := range stems {
+		if len(tlm[st]) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // findPhrase finds the analyzed phrase p among the term locations of one

@@ -456,7 +456,7 @@ func (ix *Index) termAnyField(term string, fuzzy bool) query.Query {
 		t.SetField(f.name)
 		t.SetBoost(f.boost)
 		qs = append(qs, t)
-		if fuzzy {
+		if fuzzy && f.boost >= 1.5 { // near words: in the main fields only, they are costly
 			fz := bleve.NewFuzzyQuery(term)
 			fz.SetField(f.name)
 			fz.SetFuzziness(1)
