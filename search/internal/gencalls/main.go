@@ -265,7 +265,7 @@ var sectionLabel = regexp.MustCompile(`(Expected Outcomes?|Scope|Objectives?|Exp
 func splitSections(desc string) []funding.Section {
 	desc = clean(desc)
 	locs := sectionLabel.FindAllStringSubmatchIndex(desc, -1)
-	var out []funding.Section
+	out := []funding.Section{}
 	if len(locs) == 0 {
 		if desc != "" {
 			out = append(out, funding.Section{Title: "Description", Text: desc})
