@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"callmatch/digest"
+	"callmatch/funding"
 )
 
 // The screenshots of the browser test go to a temporary folder, or with
@@ -254,6 +255,18 @@ func TestBrowserWalkthrough(t *testing.T) {
 	waitFor(sme, "English page", `document.documentElement.lang === "en"`)
 
 	// 6. Staff: sign in, look at the dashboard, recommend a call to a segment.
+	// A few more members of the community, for the dashboard to show.
+	for i, domains := range [][]string{
+		{"post-quantum", "cryptology"}, {"ai-security", "data-security-privacy"}, {"threat-intelligence", "critical-infrastructure"},
+		{"human-aspects", "education-training"}, {"post-quantum", "theoretical-foundations"}, {"threat-intelligence", "network-distributed-systems"},
+		{"identity-access-management", "trust-management-accountability"}, {"legal-aspects", "security-management-governance"},
+	} {
+		p := &funding.Profile{ID: fmt.Sprintf("community-%d", i), Name: fmt.Sprintf("Community member %d", i+1),
+			Email: fmt.Sprintf("member%d@example.be", i+1), Country: "BE", Size: "micro", Domains: domains}
+		if err := fx.store.CreateProfile(ctx, p, hashToken(newSecret(32))); err != nil {
+			t.Fatal(err)
+		}
+	}
 	staff, staffCancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 	defer staffCancel()
 	run(staff, "staff login", chromedp.Navigate(base+"/staff/login"), chromedp.WaitVisible(chromedp.CSS("#password")),

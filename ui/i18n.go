@@ -101,6 +101,9 @@ func (tr translator) N(key string, n int, args ...any) string {
 	if n == 1 || (tr.lang == "fr" && n == 0) {
 		form = ".one"
 	}
+	if f := tr.T(key + form); !strings.Contains(f, "%") {
+		return f // a form that does not show the count ("Deadline")
+	}
 	return tr.T(key+form, append([]any{n}, args...)...)
 }
 

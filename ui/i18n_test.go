@@ -190,6 +190,17 @@ func TestFormats(t *testing.T) {
 	if got := e.trs["en"].DateTime(time.Date(2026, 9, 15, 0, 0, 0, 0, time.UTC)); got != "15 September 2026" {
 		t.Errorf("a bare date shows a time: %q", got)
 	}
+	for _, lang := range Languages {
+		for k := range e.trs[lang].cat {
+			if base, ok := strings.CutSuffix(k, ".one"); ok {
+				for _, n := range []int{0, 1, 2} {
+					if got := e.trs[lang].N(base, n); strings.Contains(got, "%!") {
+						t.Errorf("%s: N(%q, %d) = %q", lang, base, n, got)
+					}
+				}
+			}
+		}
+	}
 	if got := e.trs["fr"].N("search.total", 0); got != "0 appel" {
 		t.Errorf("French zero = %q, want the singular", got)
 	}
