@@ -663,3 +663,24 @@ func TestPanicIsA500Page(t *testing.T) {
 		t.Errorf("unknown page = %d", a.code)
 	}
 }
+
+func TestCallPageErrors(t *testing.T) {
+	s, _ := pageServer(t)
+	for _, p := range []string{"/calls/NO-SUCH-CALL", "/calls/a%20b", "/calls/..%2F..%2Fetc"} {
+		b := newClient(t, s)
+		b.jar["lang"] = "nl"
+		a := b.get(p)
+		if a.code != http.StatusNotFound || !strings.Contains(a.body, `<html lang="nl">`) || !strings.Contains(text(a.body), "Niet gevonden") {
+			t.Errorf("GET %s = %d, want a Dutch 404 page", p, a.code)
+		}
+	}
+	a := newClient(t, s).get("/calls/HORIZON-CL3-2026-02-CS-ECCC-01")
+	for _, want := range []string{"Key facts", "Expected Outcome", "Conditions and eligibility", "Last read from the portal", "ec.europa.eu"} {
+		if !strings.Contains(text(a.body), want) {
+			t.Errorf("call page lacks %q", want)
+		}
+	}
+	if strings.Contains(a.body, "<script") && strings.Count(a.body, "<script") > 1 {
+		t.Error("portal HTML brought a script into the page")
+	}
+}
