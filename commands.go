@@ -47,7 +47,7 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	}
 	defer st.Close()
 
-	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), st, logger)
+	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), liveCalls{st}, logger)
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func reindex(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Wri
 		return err
 	}
 	defer st.Close()
-	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), st, logger)
+	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), liveCalls{st}, logger)
 	if errors.Is(err, search.ErrLocked) {
 		if err := st.SetMeta(ctx, reindexRequestKey, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
 			return err
@@ -370,19 +370,38 @@ func staffAdd(ctx context.Context, cfg Config, email string, logger *slog.Logger
 	return nil
 }
 
+// liveCalls is what the index holds: the store's calls, less those that
+// vanished from the portal (kept in the store, marked gone).
+type liveCalls struct{ store *store.Store }
+
+func (l liveCalls) Calls(ctx context.Context) ([]funding.Call, error) {
+	calls, err := l.store.Calls(ctx)
+	if err != nil {
+		return nil, err
+	}
+	live := calls[:0]
+	for _, c := range calls {
+		if c.GoneAt == nil {
+			live = append(live, c)
+		}
+	}
+	return live, nil
+}
+
 // indexSyncer keeps the search index in step with the store: the store is
 // the truth, the index is derived. It polls the store's generation, so calls
 // written by another process (callmatch crawl, another instance) reach this
-// index too.
+// index too, and re-syncs hourly anyway, since statuses and next deadlines
+// move with time.
 type indexSyncer struct {
 	store  *store.Store
 	index  *search.Index
 	logger *slog.Logger
 
-	mu        sync.Mutex
-	lastGen   int64
-	lastSince time.Time
-	synced    atomic.Int64 // the store generation the index holds
+	mu       sync.Mutex
+	lastGen  int64
+	lastFull time.Time
+	synced   atomic.Int64 // the store generation the index holds
 }
 
 // generation is the store generation the index is synced to: instances
@@ -404,11 +423,16 @@ func (s *indexSyncer) loop(ctx context.Context, every time.Duration) {
 	}
 }
 
-// sync applies to the index the calls changed since the last sync, or
-// rebuilds it when someone asked (callmatch reindex while this server runs).
+// sync brings the index in line with the store when the store changed (or
+// an hour passed), or rebuilds it when someone asked (callmatch reindex
+// while this server runs).
 func (s *indexSyncer) sync(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	gen, err := s.store.Generation(ctx)
+	if err != nil {
+		return err
+	}
 	if req, err := s.store.Meta(ctx, reindexRequestKey); err == nil && req != "" {
 		s.logger.Info("Rebuilding the index on request", slog.String("requested_at", req))
 		if err := s.index.Rebuild(ctx); err != nil {
@@ -417,29 +441,17 @@ func (s *indexSyncer) sync(ctx context.Context) error {
 		if err := s.store.SetMeta(ctx, reindexRequestKey, ""); err != nil {
 			return err
 		}
-	}
-	gen, err := s.store.Generation(ctx)
-	if err != nil {
-		return err
-	}
-	if gen == s.lastGen {
+		s.lastGen, s.lastFull = gen, time.Now()
+		s.synced.Store(gen)
 		return nil
 	}
-	started := time.Now()
-	// A small overlap: a write that committed while the previous sync read
-	// is picked up again rather than missed. Upserts are idempotent.
-	since := s.lastSince.Add(-time.Minute)
-	calls, err := s.store.CallsChangedSince(ctx, since)
-	if err != nil {
+	if gen == s.lastGen && time.Since(s.lastFull) < time.Hour {
+		return nil
+	}
+	if _, err := s.index.Sync(ctx); err != nil {
 		return err
 	}
-	if err := s.index.Upsert(ctx, calls); err != nil {
-		return err
-	}
-	s.lastGen, s.lastSince = gen, started
+	s.lastGen, s.lastFull = gen, time.Now()
 	s.synced.Store(gen)
-	if len(calls) > 0 {
-		s.logger.Info("Index synced", slog.Int("calls", len(calls)), slog.Int64("generation", gen))
-	}
 	return nil
 }

@@ -69,16 +69,16 @@ func newMailer(cfg Config) (digest.Mailer, error) {
 	return digest.NewMailer(cfg.SMTPURL, filepath.Join(cfg.DataDir, "outbox"))
 }
 
-// digestOnce sends (or, dry, prints) the digests that are due now. When a
-// server owns the index, matching runs on a throwaway index built from the
-// store in a temporary folder.
+// digestOnce sends (or, dry, prints) the digests that are due now. Opening
+// the index syncs it with the store; when a server owns the index, matching
+// runs on a throwaway index built from the store in a temporary folder.
 func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, stdout io.Writer) error {
 	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), st, logger)
+	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), liveCalls{st}, logger)
 	if errors.Is(err, search.ErrLocked) {
 		tmp, terr := os.MkdirTemp("", "callmatch-digest-index-")
 		if terr != nil {
@@ -86,15 +86,12 @@ func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, 
 		}
 		defer os.RemoveAll(tmp)
 		logger.Info("A server owns the index: matching on a temporary copy built from the store")
-		ix, err = search.Open(ctx, tmp, st, logger)
+		ix, err = search.Open(ctx, tmp, liveCalls{st}, logger)
 	}
 	if err != nil {
 		return err
 	}
 	defer ix.Close()
-	if err := syncAll(ctx, st, ix); err != nil {
-		return err
-	}
 	var mailer digest.Mailer
 	if !dry {
 		if mailer, err = newMailer(cfg); err != nil {
@@ -114,13 +111,4 @@ func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, 
 	fmt.Fprintf(stdout, "digest: %d due, %d planned, %d sent, %d deferred, %d bounced, %d with nothing new\n",
 		rep.Due, rep.Planned, rep.Sent, rep.Deferred, rep.Bounced, rep.Empty)
 	return err
-}
-
-// syncAll brings an index up to date with every call of the store.
-func syncAll(ctx context.Context, st *store.Store, ix *search.Index) error {
-	calls, err := st.Calls(ctx)
-	if err != nil {
-		return err
-	}
-	return ix.Upsert(ctx, calls)
 }

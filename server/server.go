@@ -42,8 +42,12 @@ type Server struct {
 	views   *ui.Engine
 	health  *cacheHealth
 	flight  singleflight.Group
+	stampMu sync.Mutex // guards stamp and stampAt: the curations stamp memo
+	stamp   string
+	stampAt time.Time
 	logger  *slog.Logger
 	readyFn func() error // extra readiness condition (e.g. the first crawl is done)
+	gen     func() int64 // names the index content in cache keys
 	keys    keys
 	limiter RateLimiter
 	mailer  digest.Mailer
@@ -62,6 +66,10 @@ type Deps struct {
 	Ready   func() error
 	Mailer  digest.Mailer // sign-in links; nil: links are logged as not sent
 	Limiter RateLimiter   // nil: an in-process limiter
+	// Generation names the content of the index for cache keys; default the
+	// index's own counter. Several instances pass the store generation their
+	// index is synced to, so they share cache entries.
+	Generation func() int64
 }
 
 // New builds the app.
@@ -87,6 +95,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
 	}
+	if d.Generation == nil {
+		d.Generation = d.Index.Generation
+	}
 	views, err := ui.New()
 	if err != nil {
 		return nil, err
@@ -111,6 +122,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		health:  &cacheHealth{logger: d.Logger, errors: d.Metrics.cacheErrors},
 		logger:  d.Logger,
 		readyFn: d.Ready,
+		gen:     d.Generation,
 		keys:    deriveKeys(secret),
 		limiter: d.Limiter,
 		mailer:  d.Mailer,
