@@ -10,13 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"callmatch/digest/digesttest"
 	"callmatch/funding"
 )
 
-func newSMTPRunner(t *testing.T, st Store, m Matcher) (*Runner, *smtpServer) {
+func newSMTPRunner(t *testing.T, st Store, m Matcher) (*Runner, *digesttest.SMTPServer) {
 	t.Helper()
-	srv := newSMTPServer(t)
-	mailer, err := NewSMTPMailer(srv.url())
+	srv := digesttest.NewSMTPServer(t)
+	mailer, err := NewSMTPMailer(srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,14 +37,14 @@ func TestRunDueSendsDailyDigestOverSMTP(t *testing.T) {
 	if want := (Report{Due: 1, Planned: 1, Sent: 1}); rep != want {
 		t.Errorf("RunDue report = %+v, want %+v", rep, want)
 	}
-	got := srv.messages()
+	got := srv.Messages()
 	if len(got) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(got))
 	}
 	if !slices.Equal(got[0].To, []string{"ceo@acme.example"}) || got[0].From != "digest@callmatch.test" {
 		t.Errorf("envelope = %s -> %v, want digest@callmatch.test -> ceo@acme.example", got[0].From, got[0].To)
 	}
-	pm := parseMail(t, got[0].Data)
+	pm := digesttest.ParseMail(t, got[0].Data)
 
 	// Headers.
 	d := st.allDigests()[0]
@@ -128,7 +129,7 @@ func TestRunDueSendsDailyDigestOverSMTP(t *testing.T) {
 	if m.calls != asked+1 {
 		t.Errorf("matcher asked %d times on Tuesday, want once", m.calls-asked)
 	}
-	if n := len(srv.messages()); n != 1 {
+	if n := len(srv.Messages()); n != 1 {
 		t.Errorf("server received %d messages in all, want 1", n)
 	}
 }
@@ -182,7 +183,7 @@ func TestRunDueConnectionDroppedThenRecovers(t *testing.T) {
 		st.addSub(s)
 	}
 	r, srv := newSMTPRunner(t, st, m)
-	srv.dropMail[3] = true // the third message: the server hangs up at MAIL FROM
+	srv.DropAtMail(3) // the third message: the server hangs up at MAIL FROM
 
 	rep, err := r.RunDue(ctx, monday)
 	if err != nil {
@@ -208,7 +209,9 @@ func TestRunDueServerDownLongerThanRetries(t *testing.T) {
 	}
 	r, srv := newSMTPRunner(t, st, m)
 	// The 3rd message fails three times in a row (all in-run attempts).
-	srv.dropMail[3], srv.dropMail[4], srv.dropMail[5] = true, true, true
+	srv.DropAtMail(3)
+	srv.DropAtMail(4)
+	srv.DropAtMail(5)
 
 	rep, err := r.RunDue(ctx, monday)
 	if err == nil {
@@ -235,10 +238,10 @@ func TestRunDueServerDownLongerThanRetries(t *testing.T) {
 	}
 }
 
-func assertOnePerSubscriber(t *testing.T, srv *smtpServer, st *memStore, n int) {
+func assertOnePerSubscriber(t *testing.T, srv *digesttest.SMTPServer, st *memStore, n int) {
 	t.Helper()
 	per := map[string]int{}
-	for _, m := range srv.messages() {
+	for _, m := range srv.Messages() {
 		for _, to := range m.To {
 			per[to]++
 		}
@@ -261,17 +264,17 @@ func assertOnePerSubscriber(t *testing.T, srv *smtpServer, st *memStore, n int) 
 func TestRunDueAmbiguousFailureResendsSameMessageID(t *testing.T) {
 	st, m := scenario("en")
 	r, srv := newSMTPRunner(t, st, m)
-	srv.dropAfter[1] = true // the server takes the message but hangs up before answering
+	srv.DropAfterData(1) // the server takes the message but hangs up before answering
 
 	rep, err := r.RunDue(context.Background(), monday)
 	if err != nil || rep.Sent != 1 {
 		t.Fatalf("RunDue = %+v, %v, want 1 sent", rep, err)
 	}
-	got := srv.messages()
+	got := srv.Messages()
 	if len(got) != 2 {
 		t.Fatalf("server holds %d copies, want 2 (the ambiguous one and the resend)", len(got))
 	}
-	a, b := parseMail(t, got[0].Data), parseMail(t, got[1].Data)
+	a, b := digesttest.ParseMail(t, got[0].Data), digesttest.ParseMail(t, got[1].Data)
 	if a.Header.Get("Message-Id") != b.Header.Get("Message-Id") || !bytes.Equal(got[0].Data, got[1].Data) {
 		t.Errorf("the resend differs: Message-IDs %q and %q", a.Header.Get("Message-Id"), b.Header.Get("Message-Id"))
 	}
@@ -284,7 +287,7 @@ func TestRunDuePermanentRefusalMarksBounced(t *testing.T) {
 	s.ID, s.Email = 2, "gone@acme.example"
 	st.addSub(s)
 	r, srv := newSMTPRunner(t, st, m)
-	srv.rcptCode["gone@acme.example"] = 550
+	srv.RefuseRecipient("gone@acme.example", 550)
 
 	rep, err := r.RunDue(ctx, monday)
 	if err != nil {
@@ -307,7 +310,7 @@ func TestRunDuePermanentRefusalMarksBounced(t *testing.T) {
 	if err != nil || rep.Sent != 1 || rep.Bounced != 0 {
 		t.Errorf("next day = %+v, %v, want 1 sent (not to the bounced address)", rep, err)
 	}
-	for _, msg := range srv.messages() {
+	for _, msg := range srv.Messages() {
 		if slices.Contains(msg.To, "gone@acme.example") {
 			t.Errorf("a message went to the bounced address")
 		}
@@ -321,7 +324,7 @@ func TestRunDueRecipientDeferredIsRetriedLater(t *testing.T) {
 	s.ID, s.Email = 2, "full@acme.example"
 	st.addSub(s)
 	r, srv := newSMTPRunner(t, st, m)
-	srv.rcptCode["full@acme.example"] = 452
+	srv.RefuseRecipient("full@acme.example", 452)
 
 	rep, err := r.RunDue(ctx, monday)
 	if err != nil || rep.Sent != 1 || rep.Deferred != 1 {
@@ -330,9 +333,7 @@ func TestRunDueRecipientDeferredIsRetriedLater(t *testing.T) {
 	if st.sub(2).Bounced {
 		t.Errorf("a 452 marked the address bounced")
 	}
-	srv.mu.Lock()
-	delete(srv.rcptCode, "full@acme.example")
-	srv.mu.Unlock()
+	srv.RefuseRecipient("full@acme.example", 0)
 	if rep, _ := r.RunDue(ctx, monday.Add(30*time.Second)); rep.Sent != 0 {
 		t.Errorf("retried before the retry delay: %+v", rep)
 	}
@@ -498,7 +499,7 @@ func TestRunDueWithOutboxMailer(t *testing.T) {
 	if len(files) != 1 || !strings.HasPrefix(files[0], "20260914-") || !strings.HasSuffix(files[0], ".eml") {
 		t.Fatalf("outbox holds %v, want one 20260914-*.eml", files)
 	}
-	pm := parseMail(t, readFile(t, dir, files[0]))
+	pm := digesttest.ParseMail(t, readFile(t, dir, files[0]))
 	if !strings.HasPrefix(pm.Subject, "Dagelijks overzicht: 1 aanbeveling") {
 		t.Errorf("Subject = %q", pm.Subject)
 	}

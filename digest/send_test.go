@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"callmatch/digest/digesttest"
 )
 
 func crlfToLF(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
@@ -74,7 +76,7 @@ func TestOutboxMailerWritesAtomicallyAndIdempotently(t *testing.T) {
 	if len(files) != 1 || files[0] != o.FileName(msg) {
 		t.Fatalf("outbox = %v, want only %s (no temporary files left)", files, o.FileName(msg))
 	}
-	pm := parseMail(t, readFile(t, dir, files[0]))
+	pm := digesttest.ParseMail(t, readFile(t, dir, files[0]))
 	if pm.Header.Get("Message-Id") != "<"+msg.MessageID+">" {
 		t.Errorf("Message-ID = %q, want <%s>", pm.Header.Get("Message-Id"), msg.MessageID)
 	}
@@ -97,7 +99,7 @@ func TestMessageHeadersForHTTPSBaseURL(t *testing.T) {
 	if _, err := msg.WriteTo(&b); err != nil {
 		t.Fatal(err)
 	}
-	pm := parseMail(t, []byte(b.String()))
+	pm := digesttest.ParseMail(t, []byte(b.String()))
 	if got := pm.Header.Get("List-Unsubscribe"); got != "<https://callmatch.example.org/unsubscribe/tok>" {
 		t.Errorf("List-Unsubscribe = %q", got)
 	}
@@ -147,8 +149,8 @@ func TestNewSMTPMailer(t *testing.T) {
 }
 
 func TestSMTPMailerTLSMandatoryRefusesPlaintextServer(t *testing.T) {
-	srv := newSMTPServer(t)
-	m, err := NewSMTPMailer("smtp://" + srv.addr + "?timeout=5s") // no tls=none: STARTTLS required
+	srv := digesttest.NewSMTPServer(t)
+	m, err := NewSMTPMailer("smtp://" + srv.Addr + "?timeout=5s") // no tls=none: STARTTLS required
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,15 +159,15 @@ func TestSMTPMailerTLSMandatoryRefusesPlaintextServer(t *testing.T) {
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Fatalf("Send to a server without STARTTLS = %v, want a STARTTLS error", err)
 	}
-	if len(srv.messages()) != 0 {
+	if len(srv.Messages()) != 0 {
 		t.Errorf("a message went out in plaintext")
 	}
 }
 
 func TestSMTPMailerAuthAndConnectionReuse(t *testing.T) {
-	srv := newSMTPServer(t)
-	srv.authUser, srv.authPass = "digest", "p@ss"
-	m, err := NewSMTPMailer("smtp://digest:p%40ss@" + srv.addr + "?tls=none&timeout=5s")
+	srv := digesttest.NewSMTPServer(t)
+	srv.RequireAuth("digest", "p@ss")
+	m, err := NewSMTPMailer("smtp://digest:p%40ss@" + srv.Addr + "?tls=none&timeout=5s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,14 +178,12 @@ func TestSMTPMailerAuthAndConnectionReuse(t *testing.T) {
 			t.Fatalf("Send: %v", err)
 		}
 	}
-	srv.mu.Lock()
-	authed, mails := srv.authedSeen, srv.mails
-	srv.mu.Unlock()
-	if !authed || mails != 3 || len(srv.messages()) != 3 {
-		t.Errorf("authenticated = %v, %d messages; want AUTH and 3", authed, len(srv.messages()))
+	authed, mails := srv.Authenticated(), srv.MailCommands()
+	if !authed || mails != 3 || len(srv.Messages()) != 3 {
+		t.Errorf("authenticated = %v, %d messages; want AUTH and 3", authed, len(srv.Messages()))
 	}
 
-	bad, _ := NewSMTPMailer("smtp://digest:wrong@" + srv.addr + "?tls=none&timeout=5s")
+	bad, _ := NewSMTPMailer("smtp://digest:wrong@" + srv.Addr + "?tls=none&timeout=5s")
 	err = bad.Send(context.Background(), msg)
 	var se *SendError
 	if !errors.As(err, &se) || se.Code != 535 || se.Bounce() {
@@ -192,8 +192,8 @@ func TestSMTPMailerAuthAndConnectionReuse(t *testing.T) {
 }
 
 func TestSMTPMailerIdleConnectionIsReplaced(t *testing.T) {
-	srv := newSMTPServer(t)
-	m, err := NewSMTPMailer(srv.url())
+	srv := digesttest.NewSMTPServer(t)
+	m, err := NewSMTPMailer(srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestSMTPMailerIdleConnectionIsReplaced(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if n := len(srv.messages()); n != 2 {
+	if n := len(srv.Messages()); n != 2 {
 		t.Errorf("%d messages, want 2", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"callmatch/digest/digesttest"
 	"callmatch/funding"
 	"callmatch/store"
 )
@@ -60,17 +61,17 @@ func TestRunDueAgainstTheRealStore(t *testing.T) {
 	m := &fakeMatcher{}
 	m.set("acme", scenarioMatches())
 	r, srv := newSMTPRunner(t, StoreAdapter{st}, m)
-	srv.dropMail[1] = true // and the relay hangs up once
+	srv.DropAtMail(1) // and the relay hangs up once
 
 	rep, err := r.RunDue(ctx, monday)
 	if err != nil || rep.Planned != 1 || rep.Sent != 1 {
 		t.Fatalf("RunDue = %+v, %v, want 1 planned and sent", rep, err)
 	}
-	msgs := srv.messages()
+	msgs := srv.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("%d messages, want 1", len(msgs))
 	}
-	pm := parseMail(t, msgs[0].Data)
+	pm := digesttest.ParseMail(t, msgs[0].Data)
 	if want := "Daily digest: 1 recommendation, 2 new calls, 1 updated call, 1 deadline soon"; pm.Subject != want {
 		t.Errorf("Subject = %q, want %q", pm.Subject, want)
 	}
@@ -91,7 +92,7 @@ func TestRunDueAgainstTheRealStore(t *testing.T) {
 			t.Errorf("RunDue(%v) = %+v, %v, want nothing", at, rep, err)
 		}
 	}
-	if n := len(srv.messages()); n != 1 {
+	if n := len(srv.Messages()); n != 1 {
 		t.Errorf("%d messages in all, want 1", n)
 	}
 }
