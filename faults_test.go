@@ -244,6 +244,12 @@ func TestFaultsUnderLoad(t *testing.T) {
 	if ok, failed, first := load.failures("pg-restart", "search"); failed > 0 {
 		t.Errorf("search needs no database but failed %d times (of %d) during the PostgreSQL restart: %v", failed, ok+failed, first)
 	}
+	for _, ep := range []string{"call", "matches"} {
+		// They need the database: while it restarts they may fail, but as 503 (retry), never 500.
+		if _, failed, first := load.failures("pg-restart", ep); failed > 0 && first != "status 503" {
+			t.Errorf("%s during the PostgreSQL restart: first failure %v, want status 503", ep, first)
+		}
+	}
 	if crawlErr == nil {
 		t.Logf("the crawl of the faulty portal succeeded after retries: %s", out.String())
 	}

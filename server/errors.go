@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -43,6 +45,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		status, msg = fiber.StatusNotFound, "not found"
 	case errors.As(err, &fe):
 		status, msg = fe.Code, fe.Message
+	case s.storeDown(c):
+		// The database is restarting or unreachable: say so, and when to retry.
+		status, msg = fiber.StatusServiceUnavailable, "temporarily unavailable: the database cannot be reached, retry shortly"
+		c.Set(fiber.HeaderRetryAfter, "5")
+		s.logger.Warn("Request failed: store unavailable", slog.String("path", c.Path()), slog.Any("error", err))
 	default:
 		s.logger.Error("Request failed", slog.String("method", c.Method()), slog.String("path", c.Path()), slog.Any("error", err))
 	}
@@ -50,6 +57,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Status(status).JSON(fiber.Map{"error": msg})
 	}
 	return s.renderError(c, status, msg)
+}
+
+// storeDown reports whether the store fails a quick ping: an unexpected
+// error while it is down is an outage to retry (503), not a bug (500).
+func (s *Server) storeDown(c *fiber.Ctx) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), 500*time.Millisecond)
+	defer cancel()
+	return s.store.Ping(ctx) != nil
 }
 
 func acceptsHTML(c *fiber.Ctx) bool {
