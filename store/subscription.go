@@ -153,6 +153,16 @@ func (s *Store) SubscriptionsByEmail(ctx context.Context, email string) ([]Subsc
 	return subs, nil
 }
 
+// SubscriptionsByProfile returns the subscriptions to a profile's digest,
+// oldest first, unsubscribed ones included.
+func (s *Store) SubscriptionsByProfile(ctx context.Context, profileID string) ([]Subscription, error) {
+	subs, err := s.querySubscriptions(ctx, `WHERE profile_id = $1`, profileID)
+	if err != nil {
+		return nil, fmt.Errorf("store: subscriptions by profile: %w", err)
+	}
+	return subs, nil
+}
+
 // DueSubscriptions returns the subscriptions that may receive a digest at
 // now: confirmed, not paused (PausedUntil nil or not after now), not
 // unsubscribed, not bounced. Whether a digest is due at this hour is the

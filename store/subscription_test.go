@@ -146,3 +146,44 @@ func TestCreateSubscriptionValidates(t *testing.T) {
 		}
 	})
 }
+
+func TestSubscriptionsByProfile(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mustProfile(t, s, "p1", "a@acme.example")
+		mustProfile(t, s, "p2", "b@acme.example")
+		s.now = func() time.Time { return at(0) }
+		mk := func(email, profile, token string) int64 {
+			t.Helper()
+			sub := &Subscription{Email: email, ProfileID: profile, Frequency: FrequencyDaily, Hour: 8,
+				Timezone: "Europe/Brussels", Language: "en", TokenHash: token}
+			if err := s.CreateSubscription(ctx, sub); err != nil {
+				t.Fatal(err)
+			}
+			return sub.ID
+		}
+		first := mk("a@acme.example", "p1", "t1")
+		mk("b@acme.example", "p2", "t2")
+		second := mk("c@acme.example", "p1", "t3")
+		mk("d@acme.example", "", "t4")
+		if err := s.Unsubscribe(ctx, second, at(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.SubscriptionsByProfile(ctx, "p1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].ID != first || got[1].ID != second || got[1].UnsubscribedAt == nil {
+			t.Errorf("SubscriptionsByProfile(p1) = %+v, want [%d %d], the second unsubscribed", got, first, second)
+		}
+		if got, err := s.SubscriptionsByProfile(ctx, "nope"); err != nil || got == nil || len(got) != 0 {
+			t.Errorf("SubscriptionsByProfile(nope) = %v, %v, want an empty list", got, err)
+		}
+		if err := s.DeleteProfile(ctx, "p1"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.SubscriptionsByProfile(ctx, "p1"); err != nil || len(got) != 0 {
+			t.Errorf("after deleting the profile: %d subscriptions, %v; want none", len(got), err)
+		}
+	})
+}
