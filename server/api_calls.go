@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"callmatch/funding"
 	"callmatch/search"
 )
 
@@ -159,14 +160,20 @@ func (s *Server) listCalls(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) getCall(c *fiber.Ctx) error {
+// callParam loads the call named by the :id parameter; a malformed id is
+// not found, like an unknown one.
+func (s *Server) callParam(c *fiber.Ctx) (*funding.Call, error) {
 	id := c.Params("id")
 	if !validID(id) {
-		return notFound("no such call")
+		return nil, notFound("no such call")
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	call, err := s.store.Call(ctx, id)
+	return s.store.Call(ctx, id)
+}
+
+func (s *Server) getCall(c *fiber.Ctx) error {
+	call, err := s.callParam(c)
 	if err != nil {
 		return err
 	}

@@ -53,13 +53,7 @@ func sectionViews(secs []funding.Section, prefix string) []sectionView {
 }
 
 func (s *Server) showCallPage(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if !validID(id) {
-		return notFound("no such call")
-	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	call, err := s.store.Call(ctx, id)
+	call, err := s.callParam(c)
 	if err != nil {
 		return err
 	}
@@ -78,6 +72,8 @@ func (s *Server) showCallPage(c *fiber.Ctx) error {
 	}
 	sort.Slice(page.BudgetYears, func(i, j int) bool { return page.BudgetYears[i].Year < page.BudgetYears[j].Year })
 
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
 	if pid := page.Viewer.ProfileID; pid != "" {
 		page.CanFollow = true
 		follows, err := s.store.Follows(ctx, pid)
