@@ -178,7 +178,29 @@ func (s *Server) getCall(c *fiber.Ctx) error {
 		return err
 	}
 	call.Status = call.StatusAt(s.cfg.Now())
+	emptyNotNull(call)
 	return c.JSON(call)
+}
+
+// emptyNotNull makes absent lists [] rather than null in the API's JSON.
+func emptyNotNull(c *funding.Call) {
+	for _, l := range []*[]string{&c.TypesOfAction, &c.Keywords, &c.Tags, &c.CrossCuttingPriorities} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if c.Deadlines == nil {
+		c.Deadlines = []time.Time{}
+	}
+	if c.Sections == nil {
+		c.Sections = []funding.Section{}
+	}
+	if c.Conditions == nil {
+		c.Conditions = []funding.Section{}
+	}
+	if c.Updates == nil {
+		c.Updates = []funding.Update{}
+	}
 }
 
 // validID accepts portal identifiers and our own ids: letters, digits and

@@ -91,6 +91,13 @@ func TestGetCallHasTheExtractedFields(t *testing.T) {
 			t.Errorf("section %q = %q, want clean text", want, truncate(text))
 		}
 	}
+	var raw map[string]any
+	do(t, s, "GET", "/api/v1/calls/HORIZON-CL3-2026-02-CS-ECCC-01", "", nil, &raw)
+	for _, list := range []string{"tags", "keywords", "updates", "deadlines", "sections", "conditions", "types_of_action"} {
+		if _, ok := raw[list].([]any); !ok {
+			t.Errorf("%s = %v, want a list (empty rather than null)", list, raw[list])
+		}
+	}
 	if c.Source == "" || c.Crawled.IsZero() || c.Changed.IsZero() {
 		t.Errorf("provenance missing: source %q crawled %v changed %v", c.Source, c.Crawled, c.Changed)
 	}
