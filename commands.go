@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -79,6 +80,15 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 
 	syncer := &indexSyncer{store: st, index: ix, logger: logger}
 	metrics := server.NewMetrics()
+	metrics.Register(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "callmatch_index_calls", Help: "Calls in the search index."}, func() float64 {
+			n, _ := ix.Count()
+			return float64(n)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "callmatch_index_generation", Help: "Store generation the search index is synced to."}, func() float64 {
+			return float64(syncer.generation())
+		}),
+	)
 	signInMailer, err := digest.NewMailer(cfg.SMTPURL, filepath.Join(cfg.DataDir, "outbox"))
 	if err != nil {
 		return err
