@@ -183,6 +183,21 @@ func TestTwoInstancesShareOneStoreAndRedis(t *testing.T) {
 		t.Errorf("%d crawl runs, want exactly one: only one instance crawls", len(runs))
 	}
 
+	t.Run("metrics", func(t *testing.T) {
+		resp, err := http.Get(bases[0] + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, series := range []string{"callmatch_index_calls ", "callmatch_index_generation ", "callmatch_http_requests_total{",
+			"callmatch_http_request_duration_seconds_bucket{", "callmatch_match_cache_hits_total ", "callmatch_crawl_runs_total"} {
+			if !strings.Contains(string(body), series) {
+				t.Errorf("/metrics lacks %s", series)
+			}
+		}
+	})
+
 	t.Run("a crawl elsewhere reaches both indexes", func(t *testing.T) {
 		changed.Store(true)
 		var out bytes.Buffer
