@@ -95,7 +95,7 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	}
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey}, server.Deps{
 		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready, Mailer: signInMailer,
-		Generation: syncer.generation,
+		Generation: syncer.generation, Limiter: newLimiter(rdb),
 	})
 	if err != nil {
 		return err
@@ -245,6 +245,14 @@ func newRedisClient(cfg Config) (*redis.Client, error) {
 	}
 	redis.SetLogger(quietRedisLogger{})
 	return redis.NewClient(opt), nil
+}
+
+// newLimiter shares rate limits between instances through Redis when there is one.
+func newLimiter(rdb *redis.Client) server.RateLimiter {
+	if rdb == nil {
+		return nil // the server's in-process limiter
+	}
+	return server.NewRedisLimiter(rdb, nil)
 }
 
 func newCache(rdb *redis.Client, logger *slog.Logger) server.Cache {
