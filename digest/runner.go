@@ -381,15 +381,21 @@ func (r *Runner) sendPending(ctx context.Context, now, start time.Time, rep *Rep
 		wg.Wait()
 	}()
 	for f := range ahead {
-		p := <-f
-		if err := r.deliver(ctx, p, now, start, rep); err != nil {
-			return err
-		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		p := <-f
+		// A digest being delivered is finished even when ctx ends (the
+		// server shutting down): one cut off mid-send would sit claimed
+		// until its lease ends and go out again. The next is not started.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Lease/2)
+		err := r.deliver(dctx, p, now, start, rep)
+		cancel()
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	return ctx.Err()
 }
 
 // prepared is a pending digest made ready to send: its subscription, and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"slices"
 	"strings"
@@ -505,5 +506,56 @@ func TestRunDueWithOutboxMailer(t *testing.T) {
 	}
 	if _, err := mail.ParseAddress(pm.Header.Get("To")); err != nil {
 		t.Errorf("To = %q: %v", pm.Header.Get("To"), err)
+	}
+}
+
+// cancellingMailer cancels the run's context (a shutdown) during its first
+// send, then checks that the send itself was not cut off.
+type cancellingMailer struct {
+	cancel func()
+	sends  int
+	cutOff bool
+}
+
+func (m *cancellingMailer) Send(ctx context.Context, _ Message) error {
+	m.sends++
+	m.cancel()
+	if ctx.Err() != nil {
+		m.cutOff = true
+		return ctx.Err()
+	}
+	return nil
+}
+
+func TestShutdownFinishesTheDigestBeingSent(t *testing.T) {
+	st, m := scenario("en")
+	s := st.sub(1)
+	s.ID, s.Email = 2, "second@acme.example"
+	st.addSub(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	mailer := &cancellingMailer{cancel: cancel}
+	r, err := New(Config{BaseURL: "https://callmatch.example", SecretKey: "k"}, st, m, mailer, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.RunDue(ctx, monday); err == nil {
+		t.Error("RunDue after a shutdown = nil error, want the context's")
+	}
+	if mailer.cutOff || mailer.sends != 1 {
+		t.Fatalf("sends = %d, cut off = %v; want the one in flight finished and no other started", mailer.sends, mailer.cutOff)
+	}
+	var sent, waiting int
+	for _, d := range st.allDigests() {
+		switch d.State {
+		case StateSent:
+			sent++
+		case StatePlanned:
+			waiting++
+		default:
+			t.Errorf("digest %d left %s: half-sent", d.ID, d.State)
+		}
+	}
+	if sent != 1 || waiting != 1 {
+		t.Errorf("%d sent, %d waiting; want the one in flight sent and the other still planned", sent, waiting)
 	}
 }
