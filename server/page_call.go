@@ -47,7 +47,7 @@ func sectionViews(secs []funding.Section, prefix string) []sectionView {
 		if h == "" {
 			h = "<p>" + template.HTMLEscapeString(sec.Text) + "</p>"
 		}
-		out = append(out, sectionView{Title: sec.Title, Anchor: prefix + strconv.Itoa(i+1), HTML: sanitize(h)})
+		out = append(out, sectionView{Title: sec.Title, Anchor: prefix + strconv.Itoa(i+1), HTML: sanitizeCached(h)})
 	}
 	return out
 }
@@ -65,7 +65,7 @@ func (s *Server) showCallPage(c *fiber.Ctx) error {
 		if h == "" {
 			h = "<p>" + template.HTMLEscapeString(u.Text) + "</p>"
 		}
-		page.Updates = append(page.Updates, updateView{Date: u.Date, HTML: sanitize(h)})
+		page.Updates = append(page.Updates, updateView{Date: u.Date, HTML: sanitizeCached(h)})
 	}
 	for y, v := range call.Budget.ByYear {
 		page.BudgetYears = append(page.BudgetYears, yearAmount{y, v})

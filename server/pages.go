@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,6 +24,43 @@ var sanitizer = bluemonday.UGCPolicy().RequireNoReferrerOnLinks(true).AddTargetB
 // sanitize returns portal HTML safe to embed in a page.
 func sanitize(html string) template.HTML {
 	return template.HTML(sanitizer.Sanitize(html)) //nolint:gosec // sanitized just above
+}
+
+// sanitizedSections remembers the sanitized HTML of call texts: a call page
+// shows tens of kilobytes of portal HTML, the same on every view until the
+// call changes, and sanitizing it was most of the page's cost. Bounded: past
+// maxSanitized entries a random half is dropped.
+var sanitizedSections = struct {
+	sync.Mutex
+	m map[string]template.HTML
+}{m: map[string]template.HTML{}}
+
+const maxSanitized = 4096
+
+// sanitizeCached is sanitize for call texts, which repeat across requests.
+func sanitizeCached(html string) template.HTML {
+	key := sha256.Sum256([]byte(html))
+	k := string(key[:])
+	sanitizedSections.Lock()
+	out, ok := sanitizedSections.m[k]
+	sanitizedSections.Unlock()
+	if ok {
+		return out
+	}
+	out = sanitize(html)
+	sanitizedSections.Lock()
+	defer sanitizedSections.Unlock()
+	if len(sanitizedSections.m) >= maxSanitized {
+		n := 0
+		for k := range sanitizedSections.m {
+			if n++; n > maxSanitized/2 {
+				break
+			}
+			delete(sanitizedSections.m, k)
+		}
+	}
+	sanitizedSections.m[k] = out
+	return out
 }
 
 // viewer is who looks at a page.
@@ -66,6 +105,12 @@ var flashes = map[string]string{
 	"signedin":    "flash.signedin",
 	"signedout":   "flash.signedout",
 	"curated":     "flash.curated",
+	// E-mail digests.
+	"subscribe_sent": "flash.subscribe_sent",
+	"subscribed":     "flash.subscribed",
+	"paused":         "flash.paused",
+	"resumed":        "flash.resumed",
+	"unsubscribed":   "flash.unsubscribed",
 }
 
 func (s *Server) base(c *fiber.Ctx) basePage {
