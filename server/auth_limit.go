@@ -35,8 +35,13 @@ type RateLimits struct {
 	SignInPerEmail  Rate
 	LoginPerIP      Rate // staff password logins
 	LoginPerEmail   Rate
-	TokenUsePerIP   Rate // magic-link uses
+	TokenUsePerIP   Rate // magic-link and confirmation-link uses
 	CurationsPerKey Rate // staff API writes
+	// Digest subscriptions (pages and API): requests accepted per address
+	// of the requester, and confirmation e-mails per subscriber address, so
+	// that nobody can flood a mailbox with confirmation requests.
+	SubscribePerIP    Rate
+	SubscribePerEmail Rate
 }
 
 func (r *RateLimits) defaults() {
@@ -52,6 +57,8 @@ func (r *RateLimits) defaults() {
 	def(&r.LoginPerEmail, 8, 15*time.Minute)
 	def(&r.TokenUsePerIP, 30, 15*time.Minute)
 	def(&r.CurationsPerKey, 300, time.Hour)
+	def(&r.SubscribePerIP, 20, time.Hour)
+	def(&r.SubscribePerEmail, 5, 24*time.Hour)
 }
 
 // MemoryLimiter is a RateLimiter in process memory.
@@ -144,8 +151,20 @@ func (s *Server) tooMany(c *fiber.Ctx, retry time.Duration) error {
 // it counts the profiles an address created, so a form sent back for a
 // typo costs nothing.
 func (s *Server) limitRegistration(c *fiber.Ctx) error {
-	key := "register:" + c.IP()
-	if ok, retry := s.allow(c, key, s.cfg.Limits.RegisterPerIP); !ok {
+	return s.limitAccepted(c, "register:"+c.IP(), s.cfg.Limits.RegisterPerIP)
+}
+
+// limitSubscriptions guards digest subscription requests, on the page and
+// in the API, as limitRegistration guards registrations.
+func (s *Server) limitSubscriptions(c *fiber.Ctx) error {
+	return s.limitAccepted(c, "subscribe:"+c.IP(), s.cfg.Limits.SubscribePerIP)
+}
+
+// limitAccepted runs the rest of the chain within limit r under key,
+// counting only the requests that succeed: one refused (an error, a status
+// of 400 or more) is refunded.
+func (s *Server) limitAccepted(c *fiber.Ctx, key string, r Rate) error {
+	if ok, retry := s.allow(c, key, r); !ok {
 		return s.tooMany(c, retry)
 	}
 	err := c.Next()

@@ -170,6 +170,11 @@ type matchesPage struct {
 	CalendarURL string
 	WebcalURL   string
 	CSVURL      string
+	// E-mail digests, for the owner (see page_subscriptions.go).
+	Digests        []subscriptionRow
+	DigestForm     digestForm
+	DigestWeekdays []int
+	DigestHours    []int
 }
 
 // matchesLimit is how many matches the page shows.
@@ -180,6 +185,12 @@ func (s *Server) showMatches(c *fiber.Ctx) error {
 	if p == nil {
 		return err
 	}
+	return s.showMatchesWith(c, p, level, fiber.StatusOK, digestForm{})
+}
+
+// showMatchesWith renders the matches page of p with that status; form is
+// the digest subscription form as typed (zero: its defaults).
+func (s *Server) showMatchesWith(c *fiber.Ctx, p *funding.Profile, level access, status int, form digestForm) error {
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
 	res, err := s.matchesFor(ctx, p, matchesLimit)
@@ -195,7 +206,7 @@ func (s *Server) showMatches(c *fiber.Ctx) error {
 		return err
 	}
 	page := matchesPage{basePage: s.base(c), Profile: p, Owner: level == accessOwner, GeneratedAt: res.GeneratedAt,
-		MinDays: s.cfg.MinDaysToDeadline, CSVURL: "/profiles/" + p.ID + "/matches.csv"}
+		MinDays: s.cfg.MinDaysToDeadline, CSVURL: "/profiles/" + p.ID + "/matches.csv", DigestForm: form}
 	for _, m := range res.Matches {
 		mv := matchView{Match: m, Followed: slices.Contains(follows, m.CallID)}
 		for _, r := range m.Reasons {
@@ -225,8 +236,11 @@ func (s *Server) showMatches(c *fiber.Ctx) error {
 			u.Scheme = "webcal"
 			page.WebcalURL = u.String()
 		}
+		if err := s.addDigests(c, &page); err != nil {
+			return err
+		}
 	}
-	return s.render(c, fiber.StatusOK, "matches", page)
+	return s.render(c, status, "matches", page)
 }
 
 // ownProfile is profileAccess for what only the owner may do.

@@ -47,6 +47,17 @@ func (s *Server) routes() {
 	app.Get("/profiles/:id/matches.csv", s.exportMatches)
 	app.Get("/profiles/:id/deadlines.ics", s.calendarFeed)
 
+	// E-mail digests: subscribing (double opt-in), the owner's settings,
+	// and unsubscribing (RFC 8058 one-click POST; the GET only shows a page).
+	app.Post("/profiles/:id/subscriptions", s.limitSubscriptions, s.subscribePage)
+	app.Post("/profiles/:id/subscriptions/:sid/pause", s.manageSubscription("pause"))
+	app.Post("/profiles/:id/subscriptions/:sid/resume", s.manageSubscription("resume"))
+	app.Post("/profiles/:id/subscriptions/:sid/unsubscribe", s.manageSubscription("unsubscribe"))
+	app.Get("/subscriptions/confirm/:token", s.showConfirmSubscription)
+	app.Post("/subscriptions/confirm/:token", s.confirmSubscriptionPage)
+	app.Get("/unsubscribe/:token", s.showUnsubscribe)
+	app.Post("/unsubscribe/:token", s.unsubscribe)
+
 	// NCC staff.
 	app.Get("/staff/login", s.showStaffLogin)
 	app.Post("/staff/login", s.staffLogin)

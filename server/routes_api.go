@@ -15,4 +15,5 @@ func (s *Server) apiRoutes() {
 	api.Put("/profiles/:id", s.updateProfile)
 	api.Delete("/profiles/:id", s.deleteProfile)
 	api.Get("/profiles/:id/matches", s.getMatches)
+	api.Post("/subscriptions", s.limitSubscriptions, s.postSubscription)
 }

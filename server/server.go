@@ -29,6 +29,11 @@ type Config struct {
 	SecretKey         string     // signs CSRF and calendar tokens; empty: a random key kept in the store
 	MailFrom          string     // From of sign-in e-mails (default "callmatch <noreply@BASE_URL host>")
 	Limits            RateLimits // rate limits of the sensitive forms (defaults in RateLimits)
+	// UnsubscribeKey checks the List-Unsubscribe links of the digests
+	// (digest.VerifyUnsubscribeToken): the key the digest runner signs them
+	// with, which main derives from the secret for both. Empty: every
+	// unsubscribe link is refused (404).
+	UnsubscribeKey string
 }
 
 // Server wires the HTTP layer to the store, the index and the cache.
@@ -51,6 +56,7 @@ type Server struct {
 	keys    keys
 	limiter RateLimiter
 	mailer  digest.Mailer
+	unsub   []byte         // Config.UnsubscribeKey
 	bg      sync.WaitGroup // e-mails being sent after their request answered
 	dash    dashboardMemo
 }
@@ -64,7 +70,7 @@ type Deps struct {
 	Metrics *Metrics
 	Logger  *slog.Logger
 	Ready   func() error
-	Mailer  digest.Mailer // sign-in links; nil: links are logged as not sent
+	Mailer  digest.Mailer // sign-in links and subscription confirmations; nil: logged as not sent
 	Limiter RateLimiter   // nil: an in-process limiter
 	// Generation names the content of the index for cache keys; default the
 	// index's own counter. Several instances pass the store generation their
@@ -126,6 +132,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 		keys:    deriveKeys(secret),
 		limiter: d.Limiter,
 		mailer:  d.Mailer,
+		unsub:   []byte(cfg.UnsubscribeKey),
+	}
+	if len(s.unsub) == 0 {
+		s.logger.Warn("No unsubscribe key configured: the unsubscribe links of digests will be refused")
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "callmatch",

@@ -59,7 +59,8 @@ type Engine struct {
 
 // RequiredPages must exist; New fails without them.
 var RequiredPages = []string{"error", "search", "call", "profile_form", "matches", "profile_delete",
-	"signin", "signin_sent", "signin_confirm", "staff_login", "staff_dashboard", "staff_profiles", "staff_curations"}
+	"signin", "signin_sent", "signin_confirm", "staff_login", "staff_dashboard", "staff_profiles", "staff_curations",
+	"subscription_confirm", "unsubscribe"}
 
 // New parses every page in every language.
 func New() (*Engine, error) {
