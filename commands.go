@@ -89,12 +89,22 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 			return float64(syncer.generation())
 		}),
 	)
-	signInMailer, err := digest.NewMailer(cfg.SMTPURL, filepath.Join(cfg.DataDir, "outbox"))
+	// One mailer for sign-in links, subscription confirmations and digests
+	// (an SMTP mailer serializes them on its connection), and one unsubscribe
+	// key for the digests' links and the server that checks them.
+	mailer, err := newMailer(cfg)
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey}, server.Deps{
-		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready, Mailer: signInMailer,
+	if c, ok := mailer.(io.Closer); ok {
+		defer c.Close()
+	}
+	unsubKey, err := unsubscribeKey(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, UnsubscribeKey: unsubKey}, server.Deps{
+		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready, Mailer: mailer,
 		Generation: syncer.generation, Limiter: newLimiter(rdb),
 	})
 	if err != nil {
@@ -151,11 +161,7 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 		}
 	}()
 
-	mailer, err := newMailer(cfg)
-	if err != nil {
-		return err
-	}
-	digests, err := newDigestRunner(ctx, cfg, st, ix, mailer, logger)
+	digests, err := newDigestRunner(cfg, st, ix, unsubKey, mailer, logger)
 	if err != nil {
 		return err
 	}

@@ -54,14 +54,21 @@ func purposeKey(secret []byte, purpose string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// newDigestRunner builds the digest runner over the store and an index.
-// mailer may be nil for a dry run.
-func newDigestRunner(ctx context.Context, cfg Config, st *store.Store, ix *search.Index, mailer digest.Mailer, logger *slog.Logger) (*digest.Runner, error) {
+// unsubscribeKey is the key of the digests' unsubscribe links, derived
+// from the server secret: the digest runner signs the links with it and the
+// server checks them (server.Config.UnsubscribeKey). Both take it from here.
+func unsubscribeKey(ctx context.Context, cfg Config, st *store.Store) (string, error) {
 	secret, err := server.LoadSecret(ctx, st, cfg.SecretKey)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	return digest.New(digest.Config{BaseURL: cfg.BaseURL, SecretKey: purposeKey(secret, "unsubscribe")},
+	return purposeKey(secret, "unsubscribe"), nil
+}
+
+// newDigestRunner builds the digest runner over the store and an index;
+// unsubKey is unsubscribeKey's. mailer may be nil for a dry run.
+func newDigestRunner(cfg Config, st *store.Store, ix *search.Index, unsubKey string, mailer digest.Mailer, logger *slog.Logger) (*digest.Runner, error) {
+	return digest.New(digest.Config{BaseURL: cfg.BaseURL, SecretKey: unsubKey},
 		digest.StoreAdapter{Store: st}, digestMatcher{index: ix, store: st}, mailer, logger)
 }
 
@@ -98,7 +105,11 @@ func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, 
 			return err
 		}
 	}
-	r, err := newDigestRunner(ctx, cfg, st, ix, mailer, logger)
+	key, err := unsubscribeKey(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	r, err := newDigestRunner(cfg, st, ix, key, mailer, logger)
 	if err != nil {
 		return err
 	}
