@@ -1,14 +1,10 @@
 package server
 
 import (
-	"bytes"
 	stdhtml "html"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,24 +15,34 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-	"mime/quotedprintable"
 
 	"callmatch/digest"
+	"callmatch/digest/digesttest"
 )
 
 // pageServer is a test server with an outbox folder for its e-mails and
 // generous rate limits (tests that test the limits set their own).
 func pageServer(t testing.TB, mutate ...func(*Config)) (*Server, string) {
 	t.Helper()
-	f := sharedFixture(t)
 	outbox := t.TempDir()
 	mailer, err := digest.NewOutboxMailer(outbox)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return mailServer(t, mailer, mutate...), outbox
+}
+
+// testUnsubscribeKey is the key of the test servers' unsubscribe links.
+const testUnsubscribeKey = "test-unsubscribe-key"
+
+// mailServer is pageServer with the mailer given.
+func mailServer(t testing.TB, mailer digest.Mailer, mutate ...func(*Config)) *Server {
+	t.Helper()
+	f := sharedFixture(t)
 	lots := Rate{N: 10000, Per: time.Hour}
-	cfg := Config{Now: func() time.Time { return testNow }, BaseURL: "http://callmatch.test",
-		Limits: RateLimits{RegisterPerIP: lots, SignInPerIP: lots, SignInPerEmail: lots, LoginPerIP: lots, LoginPerEmail: lots, TokenUsePerIP: lots}}
+	cfg := Config{Now: func() time.Time { return testNow }, BaseURL: "http://callmatch.test", UnsubscribeKey: testUnsubscribeKey,
+		Limits: RateLimits{RegisterPerIP: lots, SignInPerIP: lots, SignInPerEmail: lots, LoginPerIP: lots, LoginPerEmail: lots,
+			TokenUsePerIP: lots, SubscribePerIP: lots, SubscribePerEmail: lots}}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -44,8 +50,8 @@ func pageServer(t testing.TB, mutate ...func(*Config)) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(s.bg.Wait) // e-mails still being written into the outbox
-	return s, outbox
+	t.Cleanup(s.bg.Wait) // e-mails still being sent
+	return s
 }
 
 // client is a browser over app.Test: it keeps cookies and the CSRF token
@@ -177,37 +183,8 @@ func outboxMails(t testing.TB, dir string) []sentMail {
 
 func parseMail(t testing.TB, raw []byte) sentMail {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("e-mail does not parse: %v", err)
-	}
-	dec := new(mime.WordDecoder)
-	subject, _ := dec.DecodeHeader(msg.Header.Get("Subject"))
-	m := sentMail{To: msg.Header.Get("To"), Subject: subject}
-	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("content type: %v", err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err != nil {
-			break
-		}
-		var r io.Reader = p
-		if strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-			r = quotedprintable.NewReader(p)
-		}
-		body, _ := io.ReadAll(r)
-		ct := p.Header.Get("Content-Type")
-		switch {
-		case strings.HasPrefix(ct, "text/plain"):
-			m.Text = string(body)
-		case strings.HasPrefix(ct, "text/html"):
-			m.HTML = string(body)
-		}
-	}
-	return m
+	m := digesttest.ParseMail(t, raw)
+	return sentMail{To: m.Header.Get("To"), Subject: m.Subject, Text: m.Text, HTML: m.HTML}
 }
 
 var signInLinkRe = regexp.MustCompile(`https?://[^\s"<>]+/signin/([A-Za-z0-9_-]{43})`)
