@@ -299,8 +299,8 @@ func TestForgedUnsubscribeTokens(t *testing.T) {
 	other := confirmedSubscription(t, s, "forged-other@example.be", p.ID)
 	for _, token := range []string{
 		digest.UnsubscribeToken([]byte("another key"), sub.ID), // signed by someone else
-		strconv.FormatInt(other.ID, 10) + "." + sig,             // another subscription, this one's signature
-		"0" + good,                                              // the same id, spelled otherwise
+		strconv.FormatInt(other.ID, 10) + "." + sig,            // another subscription, this one's signature
+		"0" + good, // the same id, spelled otherwise
 		good[:len(good)-1],
 		good + "A",
 		"garbage",
