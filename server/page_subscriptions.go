@@ -230,7 +230,7 @@ func (s *Server) addDigests(c *fiber.Ctx, page *matchesPage) error {
 		page.Digests = append(page.Digests, subscriptionRow{ID: sub.ID, Email: sub.Email, Schedule: s.scheduleText(lang, sub),
 			Language: sub.Language, State: state, PausedUntil: sub.PausedUntil, Since: sub.CreatedAt})
 	}
-	if page.DigestForm.Frequency == "" {
+	if page.DigestForm == (digestForm{}) {
 		page.DigestForm = digestForm{Email: page.Profile.Email, Frequency: store.FrequencyWeekly, Weekday: int(defaultDigestWeekday),
 			Hour: defaultDigestHour, Timezone: digest.DefaultTimezone, Language: lang}
 	}

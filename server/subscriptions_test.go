@@ -578,6 +578,10 @@ func TestDigestsOnTheProfilePage(t *testing.T) {
 	if a.code != http.StatusBadRequest || !strings.Contains(text(a.body), "Enter a valid e-mail address") {
 		t.Errorf("form with CRLF in the address = %d, want 400 naming the field: %s", a.code, truncate(text(a.body)))
 	}
+	a = owner.post(base+"/subscriptions", url.Values{"email": {"team@page.example.be"}, "frequency": {""}})
+	if a.code != http.StatusBadRequest || !strings.Contains(text(a.body), "Choose every day or every week") {
+		t.Errorf("form without a frequency = %d, want 400 naming the field: %s", a.code, truncate(text(a.body)))
+	}
 	if subs, _ := s.store.SubscriptionsByProfile(t.Context(), id); len(subs) != 0 {
 		t.Fatalf("a refused form stored %d subscriptions", len(subs))
 	}
