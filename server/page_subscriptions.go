@@ -249,8 +249,14 @@ func (s *Server) subscribePage(c *fiber.Ctx) error {
 		return err
 	}
 	form := digestForm{Email: formValue(c, "email"), Frequency: formValue(c, "frequency"), Timezone: formValue(c, "timezone"),
-		Language: formValue(c, "language")}
+		Language: formValue(c, "language"), Weekday: int(defaultDigestWeekday), Hour: defaultDigestHour}
 	in := subscriptionInput{Email: form.Email, ProfileID: p.ID, Frequency: form.Frequency, Timezone: form.Timezone, Language: form.Language}
+	if form.Timezone == "" {
+		form.Timezone = digest.DefaultTimezone
+	}
+	if form.Language == "" {
+		form.Language = s.lang(c)
+	}
 	if v := formValue(c, "weekday"); v != "" {
 		in.Weekday = v
 		form.Weekday, _ = strconv.Atoi(v)
