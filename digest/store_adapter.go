@@ -82,4 +82,3 @@ func (a StoreAdapter) ClaimDigest(ctx context.Context, id int64, now time.Time) 
 	}
 	return fromStoreDigest(d), err
 }
-
