@@ -148,10 +148,13 @@ func TestBrowserWalkthrough(t *testing.T) {
 	// takes its execution context with it: that is retried, not failed).
 	waitFor := func(bctx context.Context, step, js string) {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		var last error
+		// Only a page that finished loading counts: a navigation in progress
+		// can show the new URL or <html lang> before its nodes exist.
+		cond := `document.readyState === "complete" && (` + js + `)`
 		for time.Now().Before(deadline) {
-			ok, err := chromedp.Run(bctx, chromedp.Evaluate[bool](js))
+			ok, err := chromedp.Run(bctx, chromedp.Evaluate[bool](cond))
 			if err == nil && ok {
 				return
 			}
@@ -243,7 +246,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 
 	// 5. In French.
 	run(sme, "switch to French", chromedp.Click(chromedp.CSS(`nav.langs a[data-lang="fr"]`)))
-	waitFor(sme, "French page", `document.documentElement.lang === "fr"`)
+	waitFor(sme, "French page", `document.documentElement.lang === "fr" && document.querySelector("#matches-title") !== null`)
 	if h := textOf(sme, "#matches-title"); !strings.HasPrefix(h, "Appels pour") {
 		t.Errorf("French title = %q", h)
 	}
@@ -252,7 +255,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	}
 	shot(sme, "matches-fr")
 	run(sme, "back to English", chromedp.Click(chromedp.CSS(`nav.langs a[data-lang="en"]`)))
-	waitFor(sme, "English page", `document.documentElement.lang === "en"`)
+	waitFor(sme, "English page", `document.documentElement.lang === "en" && document.querySelector("#matches-title") !== null`)
 
 	// 6. Staff: sign in, look at the dashboard, recommend a call to a segment.
 	// A few more members of the community, for the dashboard to show.
