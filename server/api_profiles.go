@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"callmatch/funding"
 	"callmatch/store"
@@ -134,6 +135,32 @@ func (s *Server) authorizedProfile(c *fiber.Ctx) (*funding.Profile, error) {
 	return p, nil
 }
 
+// authorizedVersion is authorizedProfile without loading the profile: its
+// id and version, enough to find a cached answer.
+func (s *Server) authorizedVersion(c *fiber.Ctx) (string, int64, error) {
+	id := c.Params("id")
+	if !validID(id) {
+		return "", 0, notFound("no such profile")
+	}
+	token, ok := bearerToken(c)
+	if !ok {
+		return "", 0, unauthorized("missing bearer token")
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	version, want, err := s.store.ProfileVersion(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", 0, notFound("no such profile")
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) != 1 {
+		return "", 0, forbidden("this token does not open this profile")
+	}
+	return utils.CopyString(id), version, nil
+}
+
 func bearerToken(c *fiber.Ctx) (string, bool) {
 	h := c.Get(fiber.HeaderAuthorization)
 	const prefix = "Bearer "
@@ -181,7 +208,7 @@ func (s *Server) deleteProfile(c *fiber.Ctx) error {
 }
 
 func (s *Server) getMatches(c *fiber.Ctx) error {
-	p, err := s.authorizedProfile(c)
+	id, version, err := s.authorizedVersion(c)
 	if err != nil {
 		return err
 	}
@@ -195,7 +222,9 @@ func (s *Server) getMatches(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	body, err := s.matchesJSON(ctx, p, limit)
+	body, err := s.matchesJSON(ctx, id, version, limit, func() (*funding.Profile, error) {
+		return s.store.Profile(ctx, id)
+	})
 	if err != nil {
 		return err
 	}

@@ -35,8 +35,8 @@ const matchPoolSize = 100
 // profile's version, the index generation and the day (days-to-deadline and
 // the deadline horizon move daily). An edit or a crawl that changed calls
 // makes a new key; old ones expire by TTL, nothing is deleted by hand.
-func matchCacheKey(p *funding.Profile, generation int64, now time.Time) string {
-	return fmt.Sprintf("cm:v1:match:%s:p%d:g%d:%s", p.ID, p.Version, generation, now.UTC().Format("20060102"))
+func matchCacheKey(profileID string, version, generation int64, now time.Time) string {
+	return fmt.Sprintf("cm:v1:match:%s:p%d:g%d:%s", profileID, version, generation, now.UTC().Format("20060102"))
 }
 
 // matchesFor returns the profile's matches: from the cache when it can, else
@@ -44,7 +44,7 @@ func matchCacheKey(p *funding.Profile, generation int64, now time.Time) string {
 // that fails is logged and skipped: the answer is then computed, uncached.
 func (s *Server) matchesFor(ctx context.Context, p *funding.Profile, limit int) (matchesResponse, error) {
 	now := s.cfg.Now()
-	key := matchCacheKey(p, s.gen(), now)
+	key := matchCacheKey(p.ID, p.Version, s.gen(), now)
 	res := matchesResponse{ProfileID: p.ID}
 
 	var list cachedMatches
@@ -89,17 +89,22 @@ func (s *Server) matchesFor(ctx context.Context, p *funding.Profile, limit int) 
 // cache of finished answers when it can (one Redis GET, no decoding), else
 // built by matchesFor and stored. The key adds to the match list's key the
 // limit and the curations stamp, so a new staff curation shows at once.
-func (s *Server) matchesJSON(ctx context.Context, p *funding.Profile, limit int) ([]byte, error) {
+// On a hit the profile itself is never loaded: load runs only on a miss.
+func (s *Server) matchesJSON(ctx context.Context, profileID string, version int64, limit int, load func() (*funding.Profile, error)) ([]byte, error) {
 	stamp, err := s.curationsStamp(ctx)
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s:l%d:c%s", matchCacheKey(p, s.gen(), s.cfg.Now()), limit, stamp)
+	key := fmt.Sprintf("%s:l%d:c%s", matchCacheKey(profileID, version, s.gen(), s.cfg.Now()), limit, stamp)
 	if b, ok, err := s.cache.Get(ctx, key); err != nil {
 		s.health.failed("get", err)
 	} else if ok {
 		s.metrics.cacheHits.Inc()
 		return b, nil
+	}
+	p, err := load()
+	if err != nil {
+		return nil, err
 	}
 	res, err := s.matchesFor(ctx, p, limit)
 	if err != nil {

@@ -150,6 +150,20 @@ func (s *Store) ProfileAuth(ctx context.Context, id string) (*funding.Profile, s
 	return &p, hash, nil
 }
 
+// ProfileVersion returns a profile's version and the hash of its API token,
+// without decoding the profile: enough to authorize a request and find its
+// cached answer. Prepared once, like ProfileAuth.
+func (s *Store) ProfileVersion(ctx context.Context, id string) (version int64, tokenHash string, err error) {
+	stmt, err := s.prepared(ctx, `SELECT version, token_hash FROM profiles WHERE id = $1`)
+	if err != nil {
+		return 0, "", fmt.Errorf("store: profile %s: %w", id, err)
+	}
+	if err := stmt.QueryRowContext(ctx, id).Scan(&version, &tokenHash); err != nil {
+		return 0, "", fmt.Errorf("store: profile %s: %w", id, notFound(err))
+	}
+	return version, tokenHash, nil
+}
+
 // rowWith scans extra trailing columns into extra after the caller's own.
 func rowWith(row *sql.Row, extra ...any) interface{ Scan(...any) error } {
 	return scanFunc(func(dest ...any) error { return row.Scan(append(dest, extra...)...) })

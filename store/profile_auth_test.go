@@ -19,6 +19,12 @@ func TestProfileAuthAndVersionOnDismiss(t *testing.T) {
 		if err != nil || hash != "hash-1" || got.Name != "A" || got.Version != 1 {
 			t.Fatalf("ProfileAuth = %+v, %q, %v", got, hash, err)
 		}
+		if v, h, err := s.ProfileVersion(ctx, "p1"); err != nil || v != 1 || h != "hash-1" {
+			t.Errorf("ProfileVersion = %d, %q, %v", v, h, err)
+		}
+		if _, _, err := s.ProfileVersion(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("ProfileVersion(unknown) = %v, want ErrNotFound", err)
+		}
 		if _, _, err := s.ProfileAuth(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("ProfileAuth(unknown) = %v, want ErrNotFound", err)
 		}
