@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -90,10 +91,20 @@ func TestStoppedRedisServesUncached(t *testing.T) {
 	p := createProfile(t, s, belgianSOC())
 	getMatches(t, s, p)
 	stop()
-	for i := 0; i < 3; i++ {
-		if a := getMatches(t, s, p); a.Cached || len(a.Matches) == 0 {
-			t.Errorf("with Redis stopped: cached=%v, %d matches; want uncached answers", a.Cached, len(a.Matches))
+	// A profile whose answer no cache holds: computed, uncached, 200; then
+	// served from this process's copy while Redis stays down.
+	other := createProfile(t, s, belgianSOC())
+	if a := getMatches(t, s, other); a.Cached || len(a.Matches) == 0 {
+		t.Errorf("with Redis stopped: cached=%v, %d matches; want an uncached answer", a.Cached, len(a.Matches))
+	}
+	for i := 0; i < 2; i++ {
+		if a := getMatches(t, s, other); len(a.Matches) == 0 {
+			t.Errorf("with Redis stopped, request %d got no matches", i+2)
 		}
+	}
+	// The answer computed before still comes from this process's copy.
+	if a := getMatches(t, s, p); len(a.Matches) == 0 {
+		t.Error("with Redis stopped, the earlier profile got no matches")
 	}
 	var ready struct {
 		Status       string
@@ -147,9 +158,11 @@ func TestHungRedisStaysFast(t *testing.T) {
 	getMatches(t, s, p) // warm the index's own caches
 	start := time.Now()
 	const n = 5
-	for i := 0; i < n; i++ {
-		if a := getMatches(t, s, p); a.Cached || len(a.Matches) == 0 {
-			t.Errorf("hung Redis: cached=%v, %d matches", a.Cached, len(a.Matches))
+	for i := 1; i <= n; i++ {
+		// A new limit each time: an answer no cache holds, so Redis is asked.
+		var a matchesAnswer
+		if code := do(t, s, "GET", fmt.Sprintf("/api/v1/profiles/%s/matches?limit=%d", p.ID, i), p.Token, nil, &a); code != 200 || a.Cached || len(a.Matches) == 0 {
+			t.Errorf("hung Redis: %d, cached=%v, %d matches", code, a.Cached, len(a.Matches))
 		}
 	}
 	// go-redis's defaults would wait 5 s per call here; the tuned client

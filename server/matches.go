@@ -96,10 +96,18 @@ func (s *Server) matchesJSON(ctx context.Context, profileID string, version int6
 		return nil, err
 	}
 	key := fmt.Sprintf("%s:l%d:c%s", matchCacheKey(profileID, version, s.gen(), s.cfg.Now()), limit, stamp)
+	// The key names everything the answer depends on, so a copy kept in
+	// this process is exactly as valid as the shared one: look here first
+	// and spare the Redis round trip.
+	if b, ok, _ := s.answers.Get(ctx, key); ok {
+		s.metrics.cacheHits.Inc()
+		return b, nil
+	}
 	if b, ok, err := s.cache.Get(ctx, key); err != nil {
 		s.health.failed("get", err)
 	} else if ok {
 		s.metrics.cacheHits.Inc()
+		s.answers.Set(ctx, key, b, s.cfg.MatchTTL) //nolint:errcheck // in-process: never fails
 		return b, nil
 	}
 	p, err := load()
@@ -119,6 +127,7 @@ func (s *Server) matchesJSON(ctx context.Context, profileID string, version int6
 	if err := s.cache.Set(ctx, key, cached, s.ttl()); err != nil {
 		s.health.failed("set", err)
 	}
+	s.answers.Set(ctx, key, cached, s.cfg.MatchTTL) //nolint:errcheck // in-process: never fails
 	res.Cached = fresh
 	return json.Marshal(res)
 }

@@ -47,7 +47,8 @@ type Server struct {
 	views   *ui.Engine
 	health  *cacheHealth
 	flight  singleflight.Group
-	stampMu sync.Mutex // guards stamp and stampAt: the curations stamp memo
+	answers *MemoryCache // finished match answers, in front of the shared cache
+	stampMu sync.Mutex   // guards stamp and stampAt: the curations stamp memo
 	stamp   string
 	stampAt time.Time
 	logger  *slog.Logger
@@ -129,6 +130,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		logger:  d.Logger,
 		readyFn: d.Ready,
 		gen:     d.Generation,
+		answers: NewMemoryCache(1000),
 		keys:    deriveKeys(secret),
 		limiter: d.Limiter,
 		mailer:  d.Mailer,
