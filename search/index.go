@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,6 +92,10 @@ type Index struct {
 	cur     bleve.Index
 	curName string
 	calls   map[string]*entry
+	// callsVersion changes with calls (under mu); docEntries caches the
+	// entries by document number of the last snapshot searched.
+	callsVersion uint64
+	docEntries   atomic.Pointer[docEntries]
 
 	writeMu sync.Mutex // one writer at a time: Upsert, Delete, Sync, Rebuild, Close
 	gen     atomic.Int64
@@ -254,6 +259,7 @@ func (ix *Index) delete(ctx context.Context, ids []string) error {
 	for _, id := range ids {
 		delete(ix.calls, id)
 	}
+	ix.callsVersion++
 	ix.mu.Unlock()
 	return nil
 }
@@ -290,7 +296,7 @@ func (ix *Index) sync(ctx context.Context, calls []funding.Call) (int, error) {
 		if string(old) != signature(c, now) {
 			changed = append(changed, *c)
 		} else {
-			ix.setEntries([]*entry{newEntry(c)})
+			ix.setEntries([]*entry{newEntry(c, now)})
 		}
 	}
 	var gone []string
@@ -436,7 +442,7 @@ func (ix *Index) indexBatch(idx bleve.Index, part []funding.Call, now time.Time,
 			return fmt.Errorf("search: index %s: %w", c.ID, err)
 		}
 		b.SetInternal([]byte(sigPrefix+c.ID), []byte(signature(c, now)))
-		entries = append(entries, newEntry(c))
+		entries = append(entries, newEntry(c, now))
 	}
 	set(entries)
 	if err := idx.Batch(b); err != nil {
@@ -466,6 +472,7 @@ func (ix *Index) setEntries(entries []*entry) {
 	for _, e := range entries {
 		ix.calls[e.id] = e
 	}
+	ix.callsVersion++
 	ix.mu.Unlock()
 }
 
@@ -526,6 +533,7 @@ func (ix *Index) rebuild(ctx context.Context, calls []funding.Call) error {
 		ix.alias.Add(idx)
 	}
 	ix.cur, ix.curName, ix.calls = idx, name, entries
+	ix.callsVersion++
 	ix.mu.Unlock()
 	if oldIdx != nil {
 		if err := oldIdx.Close(); err != nil {
@@ -651,13 +659,16 @@ type entry struct {
 	opening                   *time.Time
 	deadlines                 []time.Time
 	types                     []string
+	facetTypes                []string   // types, each once
+	openFrom, openUntil       time.Time  // see statusDates
+	indexedNext               *time.Time // the next deadline when indexed
 	budgetMin, budgetMax      int64
 	keywords                  []string
 	trl                       *funding.TRL
 	rules                     []finding
 }
 
-func newEntry(c *funding.Call) *entry {
+func newEntry(c *funding.Call, now time.Time) *entry {
 	lo, hi := budgetRange(c.Budget)
 	e := &entry{
 		id: c.ID, title: c.Title, programme: c.Programme, url: c.URL, kind: c.Kind,
@@ -668,7 +679,26 @@ func newEntry(c *funding.Call) *entry {
 		trl:      c.TRL,
 		rules:    parseEligibility(c.Conditions),
 	}
+	e.openFrom, e.openUntil = statusDates(c)
+	e.indexedNext = c.NextDeadline(now)
+	for _, t := range c.TypesOfAction {
+		if !slices.Contains(e.facetTypes, t) {
+			e.facetTypes = append(e.facetTypes, t)
+		}
+	}
 	return e
+}
+
+// statusAt is the status of the call at now, from its status dates (see
+// statusDates): the same as funding.Call.StatusAt.
+func (e *entry) statusAt(now time.Time) funding.Status {
+	switch {
+	case e.openUntil.Before(now):
+		return funding.StatusClosed
+	case e.openFrom.After(now):
+		return funding.StatusForthcoming
+	}
+	return funding.StatusOpen
 }
 
 // dates returns a call holding only what StatusAt and NextDeadline read.

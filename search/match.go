@@ -237,7 +237,7 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 	b := bleve.NewBooleanQuery()
 	b.AddShould(loose...)
 	b.SetMinShould(1)
-	b.AddFilter(profileFilter(p, horizon))
+	eq := &entryQuery{ix: ix, q: b, keep: profileFilter(p, horizon)}
 
 	// Phase 1 ranks candidates with loose clauses (the words of a phrase
 	// in one field: cheap, no term positions) and applies the hard filters;
@@ -246,9 +246,9 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 	var out []funding.Match
 	pageSize := max(3*limit, 60)
 	for from := 0; from < 10*pageSize && len(out) < limit; from += pageSize {
-		req := bleve.NewSearchRequestOptions(b, pageSize, from, false)
-		req.SortBy([]string{"-_score", "_id"})
-		n, err := ix.matchPage(ctx, req, termQueries(srcs), p, srcs, o.Now, horizon, limit, &out)
+		req := bleve.NewSearchRequestOptions(eq, pageSize, from, false)
+		req.SortByCustom(eq.byScore())
+		n, err := ix.matchPage(ctx, eq, req, termQueries(srcs), p, srcs, o.Now, horizon, limit, &out)
 		if err != nil {
 			return nil, err
 		}
@@ -283,7 +283,7 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 // matchPage picks one page of candidates, keeps those that pass the hard
 // filters, then explains them, best first, a few at a time, until out
 // holds limit matches. It returns how many hits the page had.
-func (ix *Index) matchPage(ctx context.Context, req *bleve.SearchRequest, terms []query.Query, p *funding.Profile,
+func (ix *Index) matchPage(ctx context.Context, eq *entryQuery, req *bleve.SearchRequest, terms []query.Query, p *funding.Profile,
 	srcs []source, now, horizon time.Time, limit int, out *[]funding.Match) (int, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -366,38 +366,28 @@ func termQueries(srcs []source) []query.Query {
 }
 
 // profileFilter selects the calls a profile can take: open long enough,
-// of its programmes and types of action, in its budget range.
-func profileFilter(p *funding.Profile, horizon time.Time) query.Query {
-	must := []query.Query{dateRange(fieldOpenUntil, horizon, time.Time{}, true, false)}
-	terms := func(field string, values []string) {
-		var qs []query.Query
-		for _, v := range values {
-			t := bleve.NewTermQuery(strings.ToUpper(v))
-			t.SetField(field)
-			qs = append(qs, t)
+// of its programmes and types of action, in its budget range (a call with
+// no published budget is kept: its fit is unknown).
+func profileFilter(p *funding.Profile, horizon time.Time) func(*entry) bool {
+	upper := func(vs []string) []string {
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = strings.ToUpper(v)
 		}
-		if len(qs) > 0 {
-			must = append(must, bleve.NewDisjunctionQuery(qs...))
+		return out
+	}
+	programmes, types := upper(p.Programmes), upper(p.TypesOfAction)
+	return func(e *entry) bool {
+		switch {
+		case e.openUntil.Before(horizon),
+			len(programmes) > 0 && !slices.Contains(programmes, e.programme),
+			len(types) > 0 && !slices.ContainsFunc(e.types, func(t string) bool { return slices.Contains(types, t) }),
+			e.budgetMin > 0 && p.BudgetMin > 0 && e.budgetMax < p.BudgetMin,
+			e.budgetMin > 0 && p.BudgetMax > 0 && e.budgetMin > p.BudgetMax:
+			return false
 		}
+		return true
 	}
-	terms(fieldProgramme, p.Programmes)
-	terms(fieldType, p.TypesOfAction)
-	b := bleve.NewBooleanQuery()
-	b.AddMust(must...)
-	// A call with no published budget is kept: its fit is unknown.
-	if p.BudgetMin > 0 {
-		v := float64(p.BudgetMin)
-		r := bleve.NewNumericRangeInclusiveQuery(nil, &v, nil, boolPtr(false))
-		r.SetField(fieldBudgetMax)
-		b.AddMustNot(r)
-	}
-	if p.BudgetMax > 0 {
-		v := float64(p.BudgetMax)
-		r := bleve.NewNumericRangeInclusiveQuery(&v, nil, boolPtr(false), nil)
-		r.SetField(fieldBudgetMin)
-		b.AddMustNot(r)
-	}
-	return b
 }
 
 // candidate is a call that passed the hard filters.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -12,6 +13,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"callmatch/funding"
 )
@@ -92,27 +94,18 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if q.Now.IsZero() {
 		q.Now = time.Now()
 	}
-	filter, err := q.filter()
+	keep, err := q.filter()
 	if err != nil {
 		return Result{}, err
 	}
-	text := ix.textQuery(parseText(q.Text))
-	var top query.Query
-	switch {
-	case text != nil && filter != nil:
-		b := bleve.NewBooleanQuery()
-		b.AddMust(text)
-		b.AddFilter(filter)
-		top = b
-	case text != nil:
-		top = text
-	case filter != nil:
-		b := bleve.NewBooleanQuery()
-		b.AddFilter(filter)
-		top = b
-	default:
-		top = bleve.NewMatchAllQuery()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	text, err := ix.textQuery(parseText(q.Text))
+	if err != nil {
+		return Result{}, err
 	}
+	fc := newFacetCounter(q.Now)
+	eq := &entryQuery{ix: ix, q: text, keep: keep, seen: fc.add}
 
 	size := q.Size
 	if size <= 0 {
@@ -124,7 +117,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if from+size > maxResultDepth {
 		from, size = 0, 0 // only the total and the facets
 	}
-	req := bleve.NewSearchRequestOptions(top, size, from, false)
+	req := bleve.NewSearchRequestOptions(eq, size, from, false)
 	sortBy := q.Sort
 	if sortBy == "" || (sortBy == SortRelevance && text == nil) {
 		sortBy = SortRelevance
@@ -134,45 +127,55 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	switch sortBy {
 	case SortRelevance:
-		req.SortBy([]string{"-_score", "_id"})
+		req.SortByCustom(eq.byScore())
 	case SortDeadline:
-		req.SortByCustom(bsearch.SortOrder{
-			&bsearch.SortField{Field: fieldNextDeadline, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast},
-			&bsearch.SortDocID{},
-		})
+		req.SortByCustom(eq.byNextDeadline())
 	case SortBudget:
-		req.SortByCustom(bsearch.SortOrder{
-			&bsearch.SortField{Field: fieldBudgetMax, Type: bsearch.SortFieldAsNumber, Desc: true, Missing: bsearch.SortFieldMissingLast},
-			&bsearch.SortDocID{},
-		})
+		req.SortByCustom(eq.byBudget())
 	default:
 		return Result{}, &funding.ValidationError{Field: "sort", Message: "must be relevance, deadline or budget"}
 	}
-	if text != nil {
-		req.Highlight = bleve.NewHighlightWithStyle("html")
-		req.Highlight.Fields = highlightFields
-	}
-	for _, f := range []string{fieldProgramme, fieldType, fieldKind} {
-		req.AddFacet(f, bleve.NewFacetRequest(f, 50))
-	}
-	closed := bleve.NewFacetRequest(fieldOpenUntil, 1)
-	closed.AddDateTimeRange("closed", time.Time{}, q.Now)
-	req.AddFacet("_closed", closed)
-	forthcoming := bleve.NewFacetRequest(fieldOpenFrom, 1)
-	forthcoming.AddDateTimeRange("forthcoming", q.Now.Add(time.Nanosecond), time.Time{})
-	req.AddFacet("_forthcoming", forthcoming)
 
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
 	res, err := ix.alias.SearchInContext(ctx, req)
 	if err != nil {
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
-	out := Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), Facets: facets(res, q.Now)}
+	out := Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), Facets: fc.result()}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, ix.hit(h, q.Now))
 	}
+	if text != nil && len(res.Hits) > 0 {
+		if err := ix.highlight(ctx, text, out.Hits); err != nil {
+			return Result{}, err
+		}
+	}
 	return out, nil
+}
+
+// highlight adds the highlights of the text query to the hits of a page.
+// It is a second search, restricted to those hits: highlights need the
+// term locations of the hits, and reading them for every call the query
+// matches, as one search would, costs more than searching again.
+func (ix *Index) highlight(ctx context.Context, text query.Query, hits []Hit) error {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), text), len(ids), 0, false)
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	req.Highlight.Fields = highlightFields
+	res, err := ix.alias.SearchInContext(ctx, req)
+	if err != nil {
+		return fmt.Errorf("search: highlight: %w", err)
+	}
+	frags := make(map[string]bsearch.FieldFragmentMap, len(res.Hits))
+	for _, h := range res.Hits {
+		frags[h.ID] = h.Fragments
+	}
+	for i := range hits {
+		setFragments(&hits[i], frags[hits[i].ID])
+	}
+	return nil
 }
 
 func (ix *Index) hit(h *bsearch.DocumentMatch, now time.Time) Hit {
@@ -183,17 +186,22 @@ func (ix *Index) hit(h *bsearch.DocumentMatch, now time.Time) Hit {
 		hit.Deadline = e.dates().NextDeadline(now)
 		hit.BudgetMin, hit.BudgetMax = e.budgetMin, e.budgetMax
 	}
-	if len(h.Fragments) > 0 {
-		hit.Highlights = make(map[string][]string, len(h.Fragments))
-		hit.Snippets = make(map[string][]string, len(h.Fragments))
-		for f, frags := range h.Fragments {
-			hit.Highlights[f] = frags
-			for _, fr := range frags {
-				hit.Snippets[f] = append(hit.Snippets[f], PlainText(fr))
-			}
+	return hit
+}
+
+// setFragments sets the highlights and snippets of a hit.
+func setFragments(hit *Hit, fragments bsearch.FieldFragmentMap) {
+	if len(fragments) == 0 {
+		return
+	}
+	hit.Highlights = make(map[string][]string, len(fragments))
+	hit.Snippets = make(map[string][]string, len(fragments))
+	for f, frags := range fragments {
+		hit.Highlights[f] = frags
+		for _, fr := range frags {
+			hit.Snippets[f] = append(hit.Snippets[f], PlainText(fr))
 		}
 	}
-	return hit
 }
 
 // PlainText turns a highlight fragment into plain text.
@@ -202,140 +210,88 @@ func PlainText(fragment string) string {
 	return html.UnescapeString(s)
 }
 
-func facets(res *bleve.SearchResult, now time.Time) map[string]map[string]int {
-	out := map[string]map[string]int{}
-	for name, f := range res.Facets {
-		if f.Terms == nil || strings.HasPrefix(name, "_") {
-			continue
-		}
-		m := map[string]int{}
-		for _, t := range f.Terms.Terms() {
-			m[t.Term] = t.Count
-		}
-		out[name] = m
-	}
-	count := func(name string) int {
-		if f := res.Facets[name]; f != nil {
-			for _, r := range f.DateRanges {
-				return r.Count
-			}
-		}
-		return 0
-	}
-	closed, forthcoming := count("_closed"), count("_forthcoming")
-	status := map[string]int{}
-	if closed > 0 {
-		status[string(funding.StatusClosed)] = closed
-	}
-	if forthcoming > 0 {
-		status[string(funding.StatusForthcoming)] = forthcoming
-	}
-	if open := int(res.Total) - closed - forthcoming; open > 0 {
-		status[string(funding.StatusOpen)] = open
-	}
-	out[FacetStatus] = status
-	return out
-}
-
-// filter builds the filters of q; nil when there are none.
-func (q Query) filter() (query.Query, error) {
-	var must []query.Query
-	terms := func(field string, values []string, norm func(string) string) query.Query {
-		var qs []query.Query
-		for _, v := range values {
+// filter returns the test of q's filters on a call's entry; nil when
+// there are none. The tests are those the index fields would make:
+// keyword terms, the status dates (see statusDates), any deadline in the
+// range, the budget range of calls that publish one.
+func (q Query) filter() (func(*entry) bool, error) {
+	var tests []func(*entry) bool
+	values := func(vs []string, norm func(string) string) []string {
+		var out []string
+		for _, v := range vs {
 			if v = norm(strings.TrimSpace(v)); v != "" {
-				t := bleve.NewTermQuery(v)
-				t.SetField(field)
-				qs = append(qs, t)
+				out = append(out, v)
 			}
 		}
-		if len(qs) == 0 {
-			return nil
-		}
-		return bleve.NewDisjunctionQuery(qs...)
+		return out
 	}
-	for _, f := range []query.Query{
-		terms(fieldProgramme, q.Programmes, strings.ToUpper),
-		terms(fieldKind, q.Kinds, strings.ToLower),
-		terms(fieldType, q.TypesOfAction, strings.ToUpper),
-	} {
-		if f != nil {
-			must = append(must, f)
-		}
+	if ps := values(q.Programmes, strings.ToUpper); len(ps) > 0 {
+		tests = append(tests, func(e *entry) bool { return slices.Contains(ps, e.programme) })
 	}
+	if ks := values(q.Kinds, strings.ToLower); len(ks) > 0 {
+		tests = append(tests, func(e *entry) bool { return slices.Contains(ks, string(e.kind)) })
+	}
+	if ts := values(q.TypesOfAction, strings.ToUpper); len(ts) > 0 {
+		tests = append(tests, func(e *entry) bool {
+			return slices.ContainsFunc(e.types, func(t string) bool { return slices.Contains(ts, t) })
+		})
+	}
+	now := q.Now
 	if len(q.Statuses) > 0 {
-		var qs []query.Query
+		want := map[funding.Status]bool{}
 		for _, s := range q.Statuses {
-			sq, err := statusQuery(funding.Status(strings.ToLower(strings.TrimSpace(s))), q.Now)
-			if err != nil {
-				return nil, err
+			st := funding.Status(strings.ToLower(strings.TrimSpace(s)))
+			switch st {
+			case funding.StatusOpen, funding.StatusForthcoming, funding.StatusClosed:
+				want[st] = true
+			default:
+				return nil, &funding.ValidationError{Field: "status", Message: fmt.Sprintf("unknown status %q (use open, forthcoming or closed)", truncate(string(st), 20))}
 			}
-			qs = append(qs, sq)
 		}
-		must = append(must, bleve.NewDisjunctionQuery(qs...))
+		tests = append(tests, func(e *entry) bool { return want[e.statusAt(now)] })
 	}
 	if q.OpenNow {
-		sq, _ := statusQuery(funding.StatusOpen, q.Now)
-		must = append(must, sq)
+		tests = append(tests, func(e *entry) bool { return e.statusAt(now) == funding.StatusOpen })
 	}
-	if !q.DeadlineFrom.IsZero() || !q.DeadlineTo.IsZero() {
-		if !q.DeadlineFrom.IsZero() && !q.DeadlineTo.IsZero() && q.DeadlineTo.Before(q.DeadlineFrom) {
+	if from, to := q.DeadlineFrom, q.DeadlineTo; !from.IsZero() || !to.IsZero() {
+		if !from.IsZero() && !to.IsZero() && to.Before(from) {
 			return nil, &funding.ValidationError{Field: "deadline_to", Message: "is before deadline_from"}
 		}
-		for _, t := range []time.Time{q.DeadlineFrom, q.DeadlineTo} {
+		for _, t := range []time.Time{from, to} {
 			if !t.IsZero() && (t.Year() < 1700 || t.Year() > 2200) {
 				return nil, &funding.ValidationError{Field: "deadline_from", Message: "date out of range"}
 			}
 		}
-		must = append(must, dateRange(fieldDeadline, q.DeadlineFrom, q.DeadlineTo, true, true))
+		tests = append(tests, func(e *entry) bool {
+			return slices.ContainsFunc(e.deadlines, func(d time.Time) bool {
+				return (from.IsZero() || !d.Before(from)) && (to.IsZero() || !d.After(to))
+			})
+		})
 	}
 	if q.BudgetMin < 0 || q.BudgetMax < 0 || (q.BudgetMax > 0 && q.BudgetMin > q.BudgetMax) {
 		return nil, &funding.ValidationError{Field: "budget_min", Message: "budget range is not valid"}
 	}
-	if q.BudgetMin > 0 {
-		v := float64(q.BudgetMin)
-		r := bleve.NewNumericRangeInclusiveQuery(&v, nil, boolPtr(true), nil)
-		r.SetField(fieldBudgetMax)
-		must = append(must, r)
+	if lo := q.BudgetMin; lo > 0 { // budget_max >= lo
+		tests = append(tests, func(e *entry) bool { return e.budgetMin > 0 && e.budgetMax >= lo })
 	}
-	if q.BudgetMax > 0 {
-		v := float64(q.BudgetMax)
-		r := bleve.NewNumericRangeInclusiveQuery(nil, &v, nil, boolPtr(true))
-		r.SetField(fieldBudgetMin)
-		must = append(must, r)
+	if hi := q.BudgetMax; hi > 0 { // budget_min <= hi
+		tests = append(tests, func(e *entry) bool { return e.budgetMin > 0 && e.budgetMin <= hi })
 	}
-	switch len(must) {
+	switch len(tests) {
 	case 0:
 		return nil, nil
 	case 1:
-		return must[0], nil
+		return tests[0], nil
 	}
-	return bleve.NewConjunctionQuery(must...), nil
+	return func(e *entry) bool {
+		for _, t := range tests {
+			if !t(e) {
+				return false
+			}
+		}
+		return true
+	}, nil
 }
-
-// statusQuery selects the calls that have status s at now (see statusDates).
-func statusQuery(s funding.Status, now time.Time) (query.Query, error) {
-	switch s {
-	case funding.StatusClosed:
-		return dateRange(fieldOpenUntil, time.Time{}, now, false, false), nil
-	case funding.StatusForthcoming:
-		return dateRange(fieldOpenFrom, now, time.Time{}, false, false), nil
-	case funding.StatusOpen:
-		return bleve.NewConjunctionQuery(
-			dateRange(fieldOpenFrom, time.Time{}, now, false, true),
-			dateRange(fieldOpenUntil, now, time.Time{}, true, false),
-		), nil
-	}
-	return nil, &funding.ValidationError{Field: "status", Message: fmt.Sprintf("unknown status %q (use open, forthcoming or closed)", truncate(string(s), 20))}
-}
-
-func dateRange(field string, start, end time.Time, startIncl, endIncl bool) query.Query {
-	q := bleve.NewDateRangeInclusiveQuery(start, end, boolPtr(startIncl), boolPtr(endIncl))
-	q.SetField(field)
-	return q
-}
-
-func boolPtr(b bool) *bool { return &b }
 
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
@@ -389,20 +345,46 @@ func parseText(s string) parsedText {
 	}
 }
 
-// fuzzyMinLetters is the shortest word that gets typo tolerance.
-const fuzzyMinLetters = 5
+// Typo tolerance: words of fuzzyMinLetters letters or more also match
+// the words one edit away, when they are rare in the index: found in fewer
+// than fuzzyRareShare of the calls (and at least fuzzyRareMin) in the
+// fields searched fuzzily. A typo is rare; a common word gains nothing
+// from the words one edit away ("regions": "legions") but noise, and
+// looking for them costs more than the rest of the search.
+const (
+	fuzzyMinLetters = 5
+	fuzzyRareShare  = 0.001
+	fuzzyRareMin    = 3
+)
 
 // textQuery turns the parsed text into a query over the boosted text
 // fields; nil when nothing searchable is left (stop words, punctuation).
-func (ix *Index) textQuery(t parsedText) query.Query {
+// The caller holds ix.mu (read).
+func (ix *Index) textQuery(t parsedText) (query.Query, error) {
 	var wordQs, must []query.Query
+	var rare func(term string) (bool, error)
 	for _, w := range t.words {
 		p := analyze(ix.analyzer, w)
 		switch len(p.stems()) {
 		case 0: // a stop word or punctuation
 			continue
 		case 1:
-			wordQs = append(wordQs, ix.termAnyField(p.stems()[0], letters(w) >= fuzzyMinLetters))
+			fuzzy := false
+			if letters(w) >= fuzzyMinLetters {
+				if rare == nil {
+					r, err := ix.rareTerms()
+					if err != nil {
+						return nil, err
+					}
+					defer r.Close()
+					rare = r.rare
+				}
+				var err error
+				if fuzzy, err = rare(p.stems()[0]); err != nil {
+					return nil, err
+				}
+			}
+			wordQs = append(wordQs, ix.termAnyField(p.stems()[0], fuzzy))
 		default: // "post-quantum", "AI-driven": a phrase of its own
 			wordQs = append(wordQs, ix.phraseAnyField(p))
 		}
@@ -430,12 +412,57 @@ func (ix *Index) textQuery(t parsedText) query.Query {
 	}
 	switch len(must) {
 	case 0:
-		return nil
+		return nil, nil
 	case 1:
-		return must[0]
+		return must[0], nil
 	}
-	return bleve.NewConjunctionQuery(must...)
+	return bleve.NewConjunctionQuery(must...), nil
 }
+
+// rareTerms tells rare terms (see fuzzyRareShare) from the others.
+type rareTerms struct {
+	r       index.IndexReader
+	maxDocs uint64
+}
+
+func (ix *Index) rareTerms() (*rareTerms, error) {
+	adv, err := ix.cur.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	n, err := r.DocCount()
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return &rareTerms{r: r, maxDocs: max(fuzzyRareMin, uint64(fuzzyRareShare*float64(n)))}, nil
+}
+
+func (rt *rareTerms) rare(term string) (bool, error) {
+	var docs uint64
+	for _, f := range textFields {
+		if !fuzzyField(f.boost) {
+			continue
+		}
+		tfr, err := rt.r.TermFieldReader(context.Background(), []byte(term), f.name, false, false, false)
+		if err != nil {
+			return false, fmt.Errorf("search: %w", err)
+		}
+		docs += tfr.Count()
+		tfr.Close()
+	}
+	return docs < rt.maxDocs, nil
+}
+
+func (rt *rareTerms) Close() { rt.r.Close() }
+
+// fuzzyField tells the fields that near words are looked for in: the main
+// ones.
+func fuzzyField(boost float64) bool { return boost >= 1.5 }
 
 func letters(w string) int {
 	n := 0
@@ -456,7 +483,7 @@ func (ix *Index) termAnyField(term string, fuzzy bool) query.Query {
 		t.SetField(f.name)
 		t.SetBoost(f.boost)
 		qs = append(qs, t)
-		if fuzzy && f.boost >= 1.5 { // near words: in the main fields only, they are costly
+		if fuzzy && fuzzyField(f.boost) { // near words: in the main fields only, they are costly
 			fz := bleve.NewFuzzyQuery(term)
 			fz.SetField(f.name)
 			fz.SetFuzziness(1)
