@@ -159,7 +159,7 @@ func TestTwoInstancesShareOneStoreAndRedis(t *testing.T) {
 	var total uint64
 	for i, base := range bases {
 		var page struct{ Total uint64 }
-		eventually(t, 30*time.Second, fmt.Sprintf("instance %d serves every call", i), func() bool {
+		eventually(t, 90*time.Second, fmt.Sprintf("instance %d serves every call", i), func() bool {
 			getJSON(base+"/api/v1/calls?size=1", "", &page)
 			return page.Total >= 629
 		})
