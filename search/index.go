@@ -25,7 +25,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -150,7 +149,7 @@ func Open(ctx context.Context, dir string, src Source, logger *slog.Logger, opts
 }
 
 func (ix *Index) open(ctx context.Context) error {
-	ix.analyzer = ix.mapping.AnalyzerNamed(en.AnalyzerName)
+	ix.analyzer = ix.mapping.AnalyzerNamed(analyzerName)
 	if ix.analyzer == nil {
 		return errors.New("search: no English analyzer")
 	}
@@ -421,8 +420,15 @@ func (ix *Index) index(ctx context.Context, idx bleve.Index, calls []funding.Cal
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	// A last batch, applied after all the others, and waited for.
+	// A last batch, applied after all the others, and waited for. It
+	// records the signatures: scorch writes every internal key again
+	// with each snapshot it persists, so they go in once, at the end (a
+	// call indexed without its signature is indexed again by the next
+	// sync, should the last batch fail).
 	b := idx.NewBatch()
+	for i := range calls {
+		b.SetInternal([]byte(sigPrefix+calls[i].ID), []byte(signature(&calls[i], now)))
+	}
 	b.SetInternal([]byte("indexed_at"), []byte(now.UTC().Format(time.RFC3339)))
 	if err := persist(ctx, idx, b); err != nil {
 		return fmt.Errorf("search: persist: %w", err)
@@ -438,10 +444,9 @@ func (ix *Index) indexBatch(idx bleve.Index, part []funding.Call, now time.Time,
 		if c.ID == "" {
 			return errors.New("search: a call has no id")
 		}
-		if err := b.Index(c.ID, newDocument(c, now)); err != nil {
+		if err := b.Index(c.ID, newDocument(c)); err != nil {
 			return fmt.Errorf("search: index %s: %w", c.ID, err)
 		}
-		b.SetInternal([]byte(sigPrefix+c.ID), []byte(signature(c, now)))
 		entries = append(entries, newEntry(c, now))
 	}
 	set(entries)

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"callmatch/funding"
@@ -15,9 +13,13 @@ import (
 // mappingVersion is the version of the mapping and of what is indexed.
 // Bump it whenever either changes: an index built with another version is
 // rebuilt from the Source when it is opened.
-const mappingVersion = 1
+//
+// 2: only the text is indexed. Filters, sorts and facets read the entries
+// of the calls in memory (see entryQuery), so the keyword, number and date
+// fields and their doc values went. The analyzer caches its stems.
+const mappingVersion = 2
 
-// Field names of the index.
+// Field names of the index: the texts of a call.
 const (
 	fieldTitle      = "title"
 	fieldKeywords   = "keywords" // call keywords and tags, as text
@@ -27,28 +29,6 @@ const (
 	fieldImpact     = "impact" // "Expected Impact"
 	fieldBody       = "body"   // any other description section
 	fieldConditions = "conditions"
-
-	fieldProgramme    = "programme"
-	fieldStatus       = "status" // derived status when indexed (informational)
-	fieldPortalStatus = "portal_status"
-	fieldKind         = "kind"
-	fieldType         = "type_of_action"
-	fieldCallID       = "call_id"
-	fieldTag          = "tag"
-	fieldPriority     = "priority"
-
-	fieldBudgetMin = "budget_min"
-	fieldBudgetMax = "budget_max"
-
-	fieldDeadline     = "deadline"      // every deadline
-	fieldNextDeadline = "next_deadline" // first deadline not passed when indexed
-	fieldLastDeadline = "last_deadline"
-	fieldOpeningDate  = "opening_date"
-	// open_from and open_until bound the time a call is open: status at any
-	// time now is closed when open_until < now, forthcoming when
-	// open_from > now, open otherwise (see statusDates).
-	fieldOpenFrom  = "open_from"
-	fieldOpenUntil = "open_until"
 )
 
 // textFields are the analyzed text fields with their query-time boosts for
@@ -70,7 +50,7 @@ var textFields = []struct {
 // highlightFields are the stored text fields that hits are highlighted on.
 var highlightFields = []string{fieldTitle, fieldKeywords, fieldOutcome, fieldScope, fieldObjective, fieldImpact, fieldBody}
 
-// Sentinel dates for open_from / open_until.
+// Sentinel dates of statusDates.
 var (
 	dateLongAgo   = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 	dateFarFuture = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -79,34 +59,11 @@ var (
 func newMapping() *mapping.IndexMappingImpl {
 	text := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer = en.AnalyzerName
+		f.Analyzer = analyzerName
 		f.Store = store
 		f.IncludeTermVectors = true // phrase queries, highlights, match passages
 		f.IncludeInAll = false
 		f.DocValues = false
-		return f
-	}
-	kw := func() *mapping.FieldMapping {
-		f := bleve.NewKeywordFieldMapping()
-		f.Analyzer = keyword.Name
-		f.Store = false
-		f.IncludeTermVectors = false
-		f.IncludeInAll = false
-		f.DocValues = true // facets
-		return f
-	}
-	num := func() *mapping.FieldMapping {
-		f := bleve.NewNumericFieldMapping()
-		f.Store = false
-		f.IncludeInAll = false
-		f.DocValues = true // sort
-		return f
-	}
-	date := func() *mapping.FieldMapping {
-		f := bleve.NewDateTimeFieldMapping()
-		f.Store = false
-		f.IncludeInAll = false
-		f.DocValues = true
 		return f
 	}
 
@@ -118,19 +75,11 @@ func newMapping() *mapping.IndexMappingImpl {
 	cond := text(false)
 	cond.IncludeTermVectors = false // no highlights, no phrases: the cost is not worth it here
 	doc.AddFieldMappingsAt(fieldConditions, cond)
-	for _, name := range []string{fieldProgramme, fieldStatus, fieldPortalStatus, fieldKind, fieldType, fieldCallID, fieldTag, fieldPriority} {
-		doc.AddFieldMappingsAt(name, kw())
-	}
-	doc.AddFieldMappingsAt(fieldBudgetMin, num())
-	doc.AddFieldMappingsAt(fieldBudgetMax, num())
-	for _, name := range []string{fieldDeadline, fieldNextDeadline, fieldLastDeadline, fieldOpeningDate, fieldOpenFrom, fieldOpenUntil} {
-		doc.AddFieldMappingsAt(name, date())
-	}
 
 	m := bleve.NewIndexMapping()
 	m.DefaultMapping = doc
 	m.TypeMapping = nil
-	m.DefaultAnalyzer = en.AnalyzerName
+	m.DefaultAnalyzer = analyzerName
 	m.DefaultField = fieldTitle // no _all field: every query names its field
 	m.IndexDynamic = false
 	m.StoreDynamic = false
@@ -139,7 +88,8 @@ func newMapping() *mapping.IndexMappingImpl {
 	return m
 }
 
-// document is what is indexed for a call. Empty fields are left out.
+// document is what is indexed for a call: its texts. Empty fields are
+// left out.
 type document struct {
 	Title      string   `json:"title,omitempty"`
 	Keywords   []string `json:"keywords,omitempty"`
@@ -149,43 +99,13 @@ type document struct {
 	Impact     string   `json:"impact,omitempty"`
 	Body       []string `json:"body,omitempty"`
 	Conditions []string `json:"conditions,omitempty"`
-
-	Programme    string   `json:"programme,omitempty"`
-	Status       string   `json:"status,omitempty"`
-	PortalStatus string   `json:"portal_status,omitempty"`
-	Kind         string   `json:"kind,omitempty"`
-	Types        []string `json:"type_of_action,omitempty"`
-	CallID       string   `json:"call_id,omitempty"`
-	Tags         []string `json:"tag,omitempty"`
-	Priorities   []string `json:"priority,omitempty"`
-
-	BudgetMin *float64 `json:"budget_min,omitempty"`
-	BudgetMax *float64 `json:"budget_max,omitempty"`
-
-	Deadlines    []time.Time `json:"deadline,omitempty"`
-	NextDeadline *time.Time  `json:"next_deadline,omitempty"`
-	LastDeadline *time.Time  `json:"last_deadline,omitempty"`
-	OpeningDate  *time.Time  `json:"opening_date,omitempty"`
-	OpenFrom     time.Time   `json:"open_from"`
-	OpenUntil    time.Time   `json:"open_until"`
 }
 
-// newDocument maps a call to its indexed document as of time now.
-func newDocument(c *funding.Call, now time.Time) document {
+// newDocument maps a call to its indexed document.
+func newDocument(c *funding.Call) document {
 	d := document{
-		Title:        c.Title,
-		Keywords:     append(append([]string{}, c.Keywords...), c.Tags...),
-		Programme:    c.Programme,
-		Status:       string(c.StatusAt(now)),
-		PortalStatus: string(c.PortalStatus),
-		Kind:         string(c.Kind),
-		Types:        c.TypesOfAction,
-		CallID:       c.CallID,
-		Tags:         append(append([]string{}, c.Keywords...), c.Tags...),
-		Priorities:   c.CrossCuttingPriorities,
-		Deadlines:    c.Deadlines,
-		NextDeadline: c.NextDeadline(now),
-		OpeningDate:  c.OpeningDate,
+		Title:    c.Title,
+		Keywords: append(append([]string{}, c.Keywords...), c.Tags...),
 	}
 	for _, s := range c.Sections {
 		switch sectionField(s.Title) {
@@ -208,15 +128,6 @@ func newDocument(c *funding.Call, now time.Time) document {
 			d.Conditions = append(d.Conditions, s.Text)
 		}
 	}
-	lo, hi := budgetRange(c.Budget)
-	if lo > 0 {
-		l, h := float64(lo), float64(hi)
-		d.BudgetMin, d.BudgetMax = &l, &h
-	}
-	if n := len(c.Deadlines); n > 0 {
-		d.LastDeadline = &c.Deadlines[n-1]
-	}
-	d.OpenFrom, d.OpenUntil = statusDates(c)
 	return d
 }
 
@@ -259,9 +170,9 @@ func budgetRange(b funding.Budget) (lo, hi int64) {
 	return max(lo, 0), max(hi, 0)
 }
 
-// statusDates returns open_from and open_until, chosen so that for every
-// time now, funding.Call.StatusAt(now) is closed when open_until < now,
-// forthcoming when open_from > now and open otherwise.
+// statusDates returns the times a call is open from and until, chosen so
+// that for every time now, funding.Call.StatusAt(now) is closed when until
+// < now, forthcoming when from > now and open otherwise.
 func statusDates(c *funding.Call) (from, until time.Time) {
 	from = dateLongAgo
 	if c.OpeningDate != nil {
