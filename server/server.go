@@ -147,6 +147,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		IdleTimeout:           60 * time.Second,
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
+		WriteBufferSize:       32 << 10,
 	})
 	s.app.Use(recover.New(), s.metrics.middleware)
 	s.routes()
