@@ -14,7 +14,7 @@ import (
 	"callmatch/store/storetest"
 )
 
-func redisCacheAt(t *testing.T, addr string) *RedisCache {
+func redisCacheAt(t testing.TB, addr string) *RedisCache {
 	t.Helper()
 	opt, err := RedisOptions("redis://" + addr + "/0")
 	if err != nil {

@@ -47,7 +47,7 @@ type Server struct {
 	views   *ui.Engine
 	health  *cacheHealth
 	flight  singleflight.Group
-	answers *MemoryCache // finished match answers, in front of the shared cache
+	answers Cache // finished match answers, in process, in front of the shared cache
 	stampMu sync.Mutex   // guards stamp and stampAt: the curations stamp memo
 	stamp   string
 	stampAt time.Time

@@ -94,7 +94,7 @@ func NewPostgresSchema(t testing.TB) string {
 
 // RedisServer starts a private redis-server on a free loopback port, so a
 // test may stop it. Without redis-server the test skips, except under CI.
-func RedisServer(t *testing.T) (addr string, stop func()) {
+func RedisServer(t testing.TB) (addr string, stop func()) {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
