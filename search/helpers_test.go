@@ -1,15 +1,17 @@
 package search
 
 import (
-	"compress/gzip"
+	"bytes"
 	"context"
-	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
+	"callmatch/crawler"
+	"callmatch/crawler/recorded"
 	"callmatch/funding"
 )
 
@@ -43,27 +45,47 @@ var (
 	realCallsErr  error
 )
 
-// loadCalls returns the real calls of testdata/calls.json.gz (a fresh copy).
+// loadCalls returns the real calls of the recorded portal (629 harvested
+// topics and the raw captures), parsed by the crawler exactly as a crawl
+// would store them (a fresh copy).
 func loadCalls(tb testing.TB) []funding.Call {
 	tb.Helper()
-	realCallsOnce.Do(func() {
-		f, err := os.Open("testdata/calls.json.gz")
-		if err != nil {
-			realCallsErr = err
-			return
-		}
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			realCallsErr = err
-			return
-		}
-		realCallsErr = json.NewDecoder(zr).Decode(&realCalls)
-	})
+	realCallsOnce.Do(func() { realCalls, realCallsErr = parseRecorded() })
 	if realCallsErr != nil {
-		tb.Fatalf("load testdata: %v", realCallsErr)
+		tb.Fatalf("load the recorded calls: %v", realCallsErr)
 	}
 	return append([]funding.Call(nil), realCalls...)
+}
+
+// parseRecorded runs the crawler's selection and parser over the recorded
+// records, and sets what the crawler sets on a crawl at testNow.
+func parseRecorded() ([]funding.Call, error) {
+	raws, err := recorded.Records()
+	if err != nil {
+		return nil, err
+	}
+	results := make([]crawler.Result, 0, len(raws))
+	for _, raw := range raws {
+		r, err := crawler.DecodeResult(bytes.NewReader(raw))
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, *r)
+	}
+	var calls []funding.Call
+	for _, r := range crawler.Select(results) {
+		c, _, err := crawler.ParseResult(&r)
+		if err != nil {
+			return nil, err
+		}
+		c.Status, c.CrawledAt = c.StatusAt(testNow), testNow
+		c.ContentHash = c.Hash()
+		calls = append(calls, *c)
+	}
+	if len(calls) < 600 {
+		return nil, fmt.Errorf("only %d calls in the recorded portal", len(calls))
+	}
+	return calls, nil
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
