@@ -47,8 +47,8 @@ type Server struct {
 	views   *ui.Engine
 	health  *cacheHealth
 	flight  singleflight.Group
-	answers Cache // finished match answers, in process, in front of the shared cache
-	stampMu sync.Mutex   // guards stamp and stampAt: the curations stamp memo
+	answers Cache      // finished match answers, in process, in front of the shared cache
+	stampMu sync.Mutex // guards stamp and stampAt: the curations stamp memo
 	stamp   string
 	stampAt time.Time
 	logger  *slog.Logger
