@@ -2,15 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,64 +16,6 @@ import (
 	"callmatch/store"
 	"callmatch/store/storetest"
 )
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer is a log sink that goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func getJSON(url, token string, out any) (int, error) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			return resp.StatusCode, err
-		}
-	}
-	return resp.StatusCode, nil
-}
-
-// eventually polls cond until it holds or the time is up.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", within, what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
 
 // TestTwoInstancesShareOneStoreAndRedis runs two `callmatch serve` on one
 // PostgreSQL and one Redis: only one of them crawls, both serve every call,
@@ -127,28 +66,13 @@ func TestTwoInstancesShareOneStoreAndRedis(t *testing.T) {
 		}
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var logs syncBuffer
+	ctx := t.Context()
 	var bases []string
 	for i := 0; i < 2; i++ {
 		port := freePort(t)
 		bases = append(bases, fmt.Sprintf("http://127.0.0.1:%d", port))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := run(ctx, []string{"serve"}, envFor(port), io.Discard, &logs); err != nil {
-				t.Errorf("instance %d: %v", i, err)
-			}
-		}()
+		defer serveInBackground(t, fmt.Sprintf("instance %d", i), envFor(port))()
 	}
-	defer func() {
-		cancel()
-		wg.Wait()
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs.String())
-		}
-	}()
 
 	for i, base := range bases {
 		eventually(t, 90*time.Second, fmt.Sprintf("instance %d ready", i), func() bool {
@@ -238,12 +162,4 @@ func TestTwoInstancesShareOneStoreAndRedis(t *testing.T) {
 			t.Errorf("instance 1: cached=%v with %d matches, want the list instance 0 computed, from the shared Redis", m.Cached, len(m.Matches))
 		}
 	})
-}
-
-func decodeBody(t *testing.T, resp *http.Response, out any) {
-	t.Helper()
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		t.Fatalf("decode %s: %v", resp.Request.URL, err)
-	}
 }

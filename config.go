@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"callmatch/server"
 )
 
 // Config is callmatch's configuration, read once from the environment
@@ -25,7 +27,8 @@ type Config struct {
 	DigestInterval   time.Duration
 	LogFormat        string // text | json
 	LogLevel         slog.Level
-	SecretKey        string // signs unsubscribe and calendar tokens
+	SecretKey        string   // signs unsubscribe and calendar tokens
+	TrustedProxies   []string // reverse proxies whose X-Forwarded-For/-Proto are believed
 }
 
 const defaultPortalSearchURL = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
@@ -69,6 +72,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.DigestInterval, err = time.ParseDuration(get("DIGEST_INTERVAL", "5m")); err != nil {
 		return c, fmt.Errorf("config: DIGEST_INTERVAL: %w", err)
 	}
+	if c.TrustedProxies, err = server.ParseTrustedProxies(get("TRUSTED_PROXIES", "")); err != nil {
+		return c, fmt.Errorf("config: TRUSTED_PROXIES: %w", err)
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("config: LOG_LEVEL: %w", err)
 	}
@@ -106,9 +112,9 @@ func (c Config) Validate() error {
 
 // String shows the configuration with secrets redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("port=%d data_dir=%s database=%s redis=%s smtp=%s base_url=%s portal=%s programmes=%s crawl_interval=%s",
+	return fmt.Sprintf("port=%d data_dir=%s database=%s redis=%s smtp=%s base_url=%s portal=%s programmes=%s crawl_interval=%s trusted_proxies=%s",
 		c.Port, c.DataDir, redactURL(c.DatabaseURL, "sqlite"), redactURL(c.RedisURL, "in-process"),
-		redactURL(c.SMTPURL, "outbox"), c.BaseURL, c.PortalSearchURL, strings.Join(c.PortalProgrammes, ","), c.CrawlInterval)
+		redactURL(c.SMTPURL, "outbox"), c.BaseURL, c.PortalSearchURL, strings.Join(c.PortalProgrammes, ","), c.CrawlInterval, strings.Join(c.TrustedProxies, ","))
 }
 
 func redactURL(raw, empty string) string {

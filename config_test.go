@@ -23,6 +23,16 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 }
 
+func TestLoadConfigTrustedProxies(t *testing.T) {
+	c, err := LoadConfig(env(map[string]string{"TRUSTED_PROXIES": " 10.0.0.0/8, 127.0.0.1,,::1 "}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.TrustedProxies, "|"); got != "10.0.0.0/8|127.0.0.1|::1" {
+		t.Errorf("TrustedProxies = %q", got)
+	}
+}
+
 func TestLoadConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -38,6 +48,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"mysql", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{"bad redis", map[string]string{"REDIS_URL": "localhost:6379"}, "REDIS_URL"},
 		{"bad base url", map[string]string{"BASE_URL": "ftp://x"}, "BASE_URL"},
+		{"bad proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.1, lb.internal"}, "TRUSTED_PROXIES"},
+		{"bad proxy range", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(env(tc.env))

@@ -90,18 +90,7 @@ func TestDigestCommandsShareMailerAndUnsubscribeKey(t *testing.T) {
 		t.Fatalf("the dry run sent %d e-mails", n)
 	}
 
-	done := make(chan error, 1)
-	var logs syncBuffer
-	go func() { done <- run(ctx, []string{"serve"}, env, io.Discard, &logs) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs.String())
-		}
-	}()
+	stop := serveInBackground(t, "serve", env)
 	// Opening the index builds it from the store first: slow under -race.
 	eventually(t, 2*time.Minute, "serve sends the due digest", func() bool { return len(smtp.Messages()) > 0 })
 	digestMail := digesttest.ParseMail(t, smtp.Messages()[0].Data)
@@ -156,11 +145,7 @@ func TestDigestCommandsShareMailerAndUnsubscribeKey(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("one-click POST to %s = %d, want 200", lu, resp.StatusCode)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
-	}
-	done <- nil // for the deferred check
+	stop()
 	st, err = store.Open(context.Background(), "", dir, discardLogger())
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,8 +19,6 @@ import (
 	"callmatch/store"
 	"callmatch/store/storetest"
 )
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // endpointStats counts answers of one endpoint during one phase.
 type endpointStats struct {
@@ -131,19 +128,8 @@ func TestFaultsUnderLoad(t *testing.T) {
 			"PORTAL_PROGRAMMES": strings.Join(recorded.ProgrammeIDs(), ","),
 		}[k]
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env, io.Discard, &logs) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs.String())
-		}
-	}()
+	ctx := t.Context()
+	defer serveInBackground(t, "serve", env)()
 	eventually(t, 90*time.Second, "server ready", func() bool {
 		code, _ := getJSON(base+"/readyz", "", nil)
 		return code == 200

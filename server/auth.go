@@ -92,7 +92,7 @@ func (s *Server) requestSignIn(c *fiber.Ctx) error {
 		p := signinPage{basePage: s.base(c), Email: email, Error: s.tr(c, "form.err.email")}
 		return s.render(c, fiber.StatusBadRequest, "signin", p)
 	}
-	if ok, retry := s.allow(c, "signin-ip:"+c.IP(), s.cfg.Limits.SignInPerIP); !ok {
+	if ok, retry := s.allow(c, "signin-ip:"+s.clientIP(c), s.cfg.Limits.SignInPerIP); !ok {
 		return s.tooMany(c, retry)
 	}
 	if ok, retry := s.allow(c, "signin-email:"+strings.ToLower(email), s.cfg.Limits.SignInPerEmail); !ok {
@@ -233,7 +233,7 @@ func (s *Server) showSignInConfirm(c *fiber.Ctx) error {
 }
 
 func (s *Server) useSignInLink(c *fiber.Ctx) error {
-	if ok, retry := s.allow(c, "token-ip:"+c.IP(), s.cfg.Limits.TokenUsePerIP); !ok {
+	if ok, retry := s.allow(c, "token-ip:"+s.clientIP(c), s.cfg.Limits.TokenUsePerIP); !ok {
 		return s.tooMany(c, retry)
 	}
 	token := c.Params("token")
@@ -275,7 +275,7 @@ func (s *Server) showStaffLogin(c *fiber.Ctx) error {
 func (s *Server) staffLogin(c *fiber.Ctx) error {
 	email := formValue(c, "email")
 	password := c.FormValue("password")
-	if ok, retry := s.allow(c, "login-ip:"+c.IP(), s.cfg.Limits.LoginPerIP); !ok {
+	if ok, retry := s.allow(c, "login-ip:"+s.clientIP(c), s.cfg.Limits.LoginPerIP); !ok {
 		return s.tooMany(c, retry)
 	}
 	if ok, retry := s.allow(c, "login-email:"+strings.ToLower(email), s.cfg.Limits.LoginPerEmail); !ok {

@@ -151,13 +151,13 @@ func (s *Server) tooMany(c *fiber.Ctx, retry time.Duration) error {
 // it counts the profiles an address created, so a form sent back for a
 // typo costs nothing.
 func (s *Server) limitRegistration(c *fiber.Ctx) error {
-	return s.limitAccepted(c, "register:"+c.IP(), s.cfg.Limits.RegisterPerIP)
+	return s.limitAccepted(c, "register:"+s.clientIP(c), s.cfg.Limits.RegisterPerIP)
 }
 
 // limitSubscriptions guards digest subscription requests, on the page and
 // in the API, as limitRegistration guards registrations.
 func (s *Server) limitSubscriptions(c *fiber.Ctx) error {
-	return s.limitAccepted(c, "subscribe:"+c.IP(), s.cfg.Limits.SubscribePerIP)
+	return s.limitAccepted(c, "subscribe:"+s.clientIP(c), s.cfg.Limits.SubscribePerIP)
 }
 
 // limitAccepted runs the rest of the chain within limit r under key,

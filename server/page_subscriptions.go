@@ -84,7 +84,7 @@ func (s *Server) showConfirmSubscription(c *fiber.Ctx) error {
 
 // confirmSubscriptionPage is the page's button (a CSRF-protected form).
 func (s *Server) confirmSubscriptionPage(c *fiber.Ctx) error {
-	if ok, retry := s.allow(c, "token-ip:"+c.IP(), s.cfg.Limits.TokenUsePerIP); !ok {
+	if ok, retry := s.allow(c, "token-ip:"+s.clientIP(c), s.cfg.Limits.TokenUsePerIP); !ok {
 		return s.tooMany(c, retry)
 	}
 	token := c.Params("token")

@@ -94,11 +94,22 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Errorf("GET %s over http sets HSTS", p)
 		}
 	}
+	// X-Forwarded-Proto is believed from a trusted proxy only (app.Test's
+	// peer is 0.0.0.0).
 	b := newClient(t, s)
+	b.header.Set("X-Forwarded-Proto", "https")
+	if a := b.get("/"); a.header.Get("Strict-Transport-Security") != "" {
+		t.Error("X-Forwarded-Proto from an untrusted peer was believed: HSTS set")
+	}
+	behindProxy, err := New(Config{Now: s.cfg.Now, TrustedProxies: []string{"0.0.0.0"}}, Deps{Store: s.store, Index: s.index, Logger: discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = newClient(t, behindProxy)
 	b.header.Set("X-Forwarded-Proto", "https")
 	a := b.get("/")
 	if a.header.Get("Strict-Transport-Security") == "" {
-		t.Error("https request: no HSTS")
+		t.Error("https request through a trusted proxy: no HSTS")
 	}
 	for _, ck := range strings.Split(strings.Join(a.header.Values("Set-Cookie"), "\n"), "\n") {
 		if ck != "" && (!strings.HasPrefix(ck, "__Host-") || !strings.Contains(ck, "secure")) {

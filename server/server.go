@@ -34,6 +34,10 @@ type Config struct {
 	// with, which main derives from the secret for both. Empty: every
 	// unsubscribe link is refused (404).
 	UnsubscribeKey string
+	// TrustedProxies are the IP addresses and CIDR ranges of the reverse
+	// proxies in front of the server (ParseTrustedProxies): only their
+	// X-Forwarded-For and X-Forwarded-Proto are believed. Empty: none.
+	TrustedProxies []string
 }
 
 // Server wires the HTTP layer to the store, the index and the cache.
@@ -60,6 +64,7 @@ type Server struct {
 	unsub   []byte         // Config.UnsubscribeKey
 	bg      sync.WaitGroup // e-mails being sent after their request answered
 	dash    dashboardMemo
+	proxies trustedProxies
 }
 
 // Deps are the parts the server works with. Cache and Metrics may be nil
@@ -119,7 +124,12 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := newTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
+		proxies: proxies,
 		views:   views,
 		cfg:     cfg,
 		store:   d.Store,
@@ -148,6 +158,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 		WriteBufferSize:       32 << 10,
+		// X-Forwarded-Proto (c.Protocol) only from the trusted proxies;
+		// X-Forwarded-For is read by clientIP.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
 	})
 	s.app.Use(recover.New(), s.metrics.middleware)
 	s.routes()
