@@ -285,7 +285,9 @@ func (o *OutboxMailer) Send(ctx context.Context, m Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(o.dir, ".tmp-*.eml")
+	// Not named *.eml until complete: whoever lists the outbox for .eml
+	// files (an operator, a relay script, the tests) never reads half a message.
+	tmp, err := os.CreateTemp(o.dir, ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("digest: outbox: %w", err)
 	}
