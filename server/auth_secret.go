@@ -16,9 +16,8 @@ import (
 const secretMetaKey = "server_secret_key"
 
 // LoadSecret returns the server's secret: configured (SECRET_KEY) when set,
-// else the random one kept in the store, created on first use. Set
-// SECRET_KEY when several instances may start at the same moment for the
-// first time.
+// else the random one kept in the store, created on first use. Instances
+// starting together for the first time agree on one (store.InitMeta).
 func LoadSecret(ctx context.Context, st *store.Store, configured string) ([]byte, error) {
 	if configured != "" {
 		if len(configured) < 16 {
@@ -27,18 +26,16 @@ func LoadSecret(ctx context.Context, st *store.Store, configured string) ([]byte
 		return []byte(configured), nil
 	}
 	v, err := st.Meta(ctx, secretMetaKey)
-	if err == nil && v != "" {
-		return base64.RawURLEncoding.DecodeString(v)
-	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("server: read secret: %w", err)
 	}
-	if err := st.SetMeta(ctx, secretMetaKey, newSecret(32)); err != nil {
-		return nil, fmt.Errorf("server: store secret: %w", err)
+	if v == "" {
+		if v, err = st.InitMeta(ctx, secretMetaKey, newSecret(32)); err != nil {
+			return nil, fmt.Errorf("server: store secret: %w", err)
+		}
 	}
-	v, err = st.Meta(ctx, secretMetaKey) // whoever wrote last wins, for everyone
-	if err != nil {
-		return nil, fmt.Errorf("server: read secret: %w", err)
+	if v == "" {
+		return nil, fmt.Errorf("server: the secret kept in the store (meta %s) is empty", secretMetaKey)
 	}
 	return base64.RawURLEncoding.DecodeString(v)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -193,6 +194,38 @@ func TestMeta(t *testing.T) {
 			if got, err := s.Meta(ctx, "index_generation"); err != nil || got != v {
 				t.Errorf("Meta = %q, %v, want %q", got, err, v)
 			}
+		}
+	})
+}
+
+func TestInitMetaFirstWriterWins(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		const n = 8
+		got := make([]string, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got[i], errs[i] = s.InitMeta(ctx, "secret", fmt.Sprint("value-", i))
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("InitMeta %d: %v", i, errs[i])
+			}
+			if got[i] != got[0] {
+				t.Fatalf("writers disagree: %q and %q", got[0], got[i])
+			}
+		}
+		if v, err := s.Meta(ctx, "secret"); err != nil || v != got[0] {
+			t.Errorf("Meta = %q, %v, want %q", v, err, got[0])
+		}
+		if v, err := s.InitMeta(ctx, "secret", "later"); err != nil || v != got[0] {
+			t.Errorf("a later InitMeta = %q, %v, want the first value %q", v, err, got[0])
 		}
 	})
 }
