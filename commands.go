@@ -365,11 +365,12 @@ func reindex(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Wri
 
 const reindexRequestKey = "reindex_requested_at"
 
-// staffAdd creates an NCC staff account and prints its password and API
-// token, once: the store keeps only their hashes.
-func staffAdd(ctx context.Context, cfg Config, email string, logger *slog.Logger, stdout io.Writer) error {
+// staffCredentials creates an NCC staff account (action "add") or gives an
+// existing one a new password and API token ("reset": the old ones and its
+// sessions end), and prints them once: the store keeps only their hashes.
+func staffCredentials(ctx context.Context, cfg Config, action, email string, logger *slog.Logger, stdout io.Writer) error {
 	if err := funding.ValidateEmail(email); err != nil {
-		return fmt.Errorf("staff add: %q %v", email, err)
+		return fmt.Errorf("staff %s: %q %v", action, email, err)
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
 	if err != nil {
@@ -380,14 +381,26 @@ func staffAdd(ctx context.Context, cfg Config, email string, logger *slog.Logger
 	if err != nil {
 		return err
 	}
-	staff, err := st.CreateStaff(ctx, email, passwordHash, tokenHash)
-	if errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("staff add: %s already has an account", email)
+	var staff store.Staff
+	if action == "reset" {
+		staff, err = st.ResetStaffCredentials(ctx, email, passwordHash, tokenHash)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("staff reset: %s has no account (create it with 'callmatch staff add')", email)
+		}
+	} else {
+		staff, err = st.CreateStaff(ctx, email, passwordHash, tokenHash)
+		if errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("staff add: %s already has an account (new credentials: 'callmatch staff reset')", email)
+		}
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Staff account %d created for %s.\n\n", staff.ID, staff.Email)
+	if action == "reset" {
+		fmt.Fprintf(stdout, "Staff account %d (%s) has new credentials; the old password, token and sessions no longer work.\n\n", staff.ID, staff.Email)
+	} else {
+		fmt.Fprintf(stdout, "Staff account %d created for %s.\n\n", staff.ID, staff.Email)
+	}
 	fmt.Fprintf(stdout, "Password:  %s\nAPI token: %s\n\n", password, token)
 	fmt.Fprintf(stdout, "Both are shown only now: keep them in a password manager.\n")
 	fmt.Fprintf(stdout, "Sign in at %s/staff/login; send the token as 'Authorization: Bearer <token>' to POST /api/v1/curations.\n", cfg.BaseURL)

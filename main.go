@@ -7,6 +7,7 @@
 //	callmatch reindex            rebuild the search index from the store
 //	callmatch digest [--dry-run] send (or print) the digests that are due
 //	callmatch staff add EMAIL    create an NCC staff account
+//	callmatch staff reset EMAIL  new password and API token for it
 package main
 
 import (
@@ -42,6 +43,7 @@ const usage = `usage:
   callmatch reindex             rebuild the search index from the store
   callmatch digest [--dry-run]  send (or only print) the digests that are due
   callmatch staff add EMAIL     create an NCC staff account
+  callmatch staff reset EMAIL   give it a new password and API token (the old ones stop working)
 configuration: environment variables, see README.md
 `
 
@@ -94,10 +96,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return digestOnce(ctx, cfg, dry, logger, stdout)
 	case "staff":
-		if len(rest) != 2 || rest[0] != "add" {
-			return usageError("callmatch staff: usage is 'callmatch staff add EMAIL'")
+		if len(rest) != 2 || (rest[0] != "add" && rest[0] != "reset") {
+			return usageError("callmatch staff: usage is 'callmatch staff add EMAIL' or 'callmatch staff reset EMAIL'")
 		}
-		return staffAdd(ctx, cfg, rest[1], logger, stdout)
+		return staffCredentials(ctx, cfg, rest[0], rest[1], logger, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

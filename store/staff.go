@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -69,6 +70,28 @@ func (s *Store) StaffByTokenHash(ctx context.Context, tokenHash string) (Staff, 
 	st, err := s.staffWhere(ctx, `token_hash = $1`, tokenHash)
 	if err != nil {
 		return Staff{}, fmt.Errorf("store: staff by token: %w", err)
+	}
+	return st, nil
+}
+
+// ResetStaffCredentials replaces the password and API token hashes of the
+// staff account with that e-mail and ends its sessions: credentials that
+// were lost or leaked stop working at once. Unknown e-mail: ErrNotFound.
+func (s *Store) ResetStaffCredentials(ctx context.Context, email, passwordHash, tokenHash string) (Staff, error) {
+	var st Staff
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var created int64
+		err := tx.QueryRowContext(ctx, `UPDATE staff SET password_hash = $1, token_hash = $2 WHERE email = $3
+			RETURNING id, email, created_at`, passwordHash, tokenHash, emailKey(email)).Scan(&st.ID, &st.Email, &created)
+		if err != nil {
+			return notFound(err)
+		}
+		st.PasswordHash, st.CreatedAt = passwordHash, fromMicros(created)
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE subject_kind = $1 AND subject_id = $2`, SubjectStaff, strconv.FormatInt(st.ID, 10))
+		return err
+	})
+	if err != nil {
+		return Staff{}, fmt.Errorf("store: reset staff credentials: %w", err)
 	}
 	return st, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -40,6 +41,45 @@ func TestStaff(t *testing.T) {
 		}
 		if _, err := s.StaffByTokenHash(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("StaffByTokenHash(nope) = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestResetStaffCredentials(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		st, err := s.CreateStaff(ctx, "anne@ncc.example", "old-pw", "old-tok")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := s.CreateStaff(ctx, "bob@ncc.example", "bob-pw", "bob-tok")
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := func(x Staff) string { return strconv.FormatInt(x.ID, 10) }
+		for _, se := range []struct{ hash, id string }{{"anne-session", id(st)}, {"bob-session", id(other)}} {
+			if err := s.CreateSession(ctx, se.hash, SubjectStaff, se.id, at(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ResetStaffCredentials(ctx, "ANNE@ncc.example", "new-pw", "new-tok")
+		if err != nil || got.ID != st.ID || got.PasswordHash != "new-pw" {
+			t.Fatalf("ResetStaffCredentials = %+v, %v", got, err)
+		}
+		if _, err := s.StaffByTokenHash(ctx, "old-tok"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the old token still opens the account: %v", err)
+		}
+		if byTok, err := s.StaffByTokenHash(ctx, "new-tok"); err != nil || byTok.ID != st.ID {
+			t.Errorf("StaffByTokenHash(new) = %+v, %v", byTok, err)
+		}
+		if _, err := s.Session(ctx, "anne-session", at(0)); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Anne's session survived the reset: %v", err)
+		}
+		if _, err := s.Session(ctx, "bob-session", at(0)); err != nil {
+			t.Errorf("Bob's session went with Anne's reset: %v", err)
+		}
+		if _, err := s.ResetStaffCredentials(ctx, "nobody@ncc.example", "x", "y"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("reset of an unknown e-mail = %v, want ErrNotFound", err)
 		}
 	})
 }
