@@ -107,6 +107,33 @@ func (s *Server) createProfile(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": p.ID, "token": token})
 }
 
+// rotateProfileToken answers POST /api/v1/profiles/{id}/token: a new API
+// token for the profile, shown once, in the shape of the registration's
+// answer. The token sent stops working.
+func (s *Server) rotateProfileToken(c *fiber.Ctx) error {
+	id, _, err := s.authorizedVersion(c)
+	if err != nil {
+		return err
+	}
+	token, err := s.newProfileToken(c, id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"id": id, "token": token})
+}
+
+// newProfileToken gives the profile a new API token and returns it.
+func (s *Server) newProfileToken(c *fiber.Ctx, id string) (string, error) {
+	token := newSecret(32)
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	if err := s.store.SetProfileToken(ctx, id, hashToken(token)); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
 // authorizedProfile loads the profile of the :id parameter when the request
 // carries its token. A wrong token and an unknown id answer alike (404 for
 // unknown ids would let anyone probe which ids exist: both are 401/404 by rule

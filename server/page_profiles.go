@@ -308,6 +308,37 @@ func (s *Server) deleteProfilePage(c *fiber.Ctx) error {
 	return redirect(c, "/?done=deleted")
 }
 
+type tokenPage struct {
+	basePage
+	Profile *funding.Profile
+	Token   string // the new token, shown once; empty: the page that offers one
+	BaseURL string
+}
+
+func (s *Server) showProfileToken(c *fiber.Ctx) error {
+	p, err := s.ownProfile(c)
+	if p == nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "profile_token", tokenPage{basePage: s.base(c), Profile: p, BaseURL: s.cfg.BaseURL})
+}
+
+// newProfileTokenPage makes the profile a new API token and shows it once.
+// A profile registered through these pages has a token nobody ever saw:
+// this is how its owner gets one.
+func (s *Server) newProfileTokenPage(c *fiber.Ctx) error {
+	p, err := s.ownProfile(c)
+	if p == nil {
+		return err
+	}
+	token, err := s.newProfileToken(c, p.ID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.render(c, fiber.StatusOK, "profile_token", tokenPage{basePage: s.base(c), Profile: p, Token: token, BaseURL: s.cfg.BaseURL})
+}
+
 // markCall follows, unfollows, dismisses or undismisses the form's call_id.
 func (s *Server) markCall(action string) fiber.Handler {
 	return func(c *fiber.Ctx) error {

@@ -40,6 +40,8 @@ func (s *Server) routes() {
 	app.Post("/profiles/:id/edit", s.updateProfilePage)
 	app.Get("/profiles/:id/delete", s.showDeleteProfile)
 	app.Post("/profiles/:id/delete", s.deleteProfilePage)
+	app.Get("/profiles/:id/token", s.showProfileToken)
+	app.Post("/profiles/:id/token", s.newProfileTokenPage)
 	app.Post("/profiles/:id/follow", s.markCall("follow"))
 	app.Post("/profiles/:id/unfollow", s.markCall("unfollow"))
 	app.Post("/profiles/:id/dismiss", s.markCall("dismiss"))

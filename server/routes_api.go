@@ -15,5 +15,6 @@ func (s *Server) apiRoutes() {
 	api.Put("/profiles/:id", s.updateProfile)
 	api.Delete("/profiles/:id", s.deleteProfile)
 	api.Get("/profiles/:id/matches", s.getMatches)
+	api.Post("/profiles/:id/token", s.rotateProfileToken)
 	api.Post("/subscriptions", s.limitSubscriptions, s.postSubscription)
 }

@@ -150,6 +150,22 @@ func (s *Store) ProfileAuth(ctx context.Context, id string) (*funding.Profile, s
 	return &p, hash, nil
 }
 
+// SetProfileToken replaces the hash of a profile's API token: the old token
+// stops opening it at once. Unknown id: ErrNotFound.
+func (s *Store) SetProfileToken(ctx context.Context, id, tokenHash string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE profiles SET token_hash = $1 WHERE id = $2`, tokenHash, id)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = ErrNotFound
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: set profile token %s: %w", id, err)
+	}
+	return nil
+}
+
 // ProfileVersion returns a profile's version and the hash of its API token,
 // without decoding the profile: enough to authorize a request and find its
 // cached answer. Prepared once, like ProfileAuth.

@@ -28,6 +28,15 @@ func TestProfileAuthAndVersionOnDismiss(t *testing.T) {
 		if _, _, err := s.ProfileAuth(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("ProfileAuth(unknown) = %v, want ErrNotFound", err)
 		}
+		if err := s.SetProfileToken(ctx, "p1", "hash-2"); err != nil {
+			t.Fatal(err)
+		}
+		if v, h, err := s.ProfileVersion(ctx, "p1"); err != nil || v != 1 || h != "hash-2" {
+			t.Errorf("ProfileVersion after SetProfileToken = %d, %q, %v; want 1, hash-2", v, h, err)
+		}
+		if err := s.SetProfileToken(ctx, "nope", "x"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("SetProfileToken(unknown) = %v, want ErrNotFound", err)
+		}
 		c := funding.Call{ID: "C1", Title: "t"}
 		c.ContentHash = c.Hash()
 		if _, _, err := s.SaveCall(ctx, &c, at(0)); err != nil {

@@ -58,7 +58,7 @@ type Engine struct {
 }
 
 // RequiredPages must exist; New fails without them.
-var RequiredPages = []string{"error", "search", "call", "profile_form", "matches", "profile_delete",
+var RequiredPages = []string{"error", "search", "call", "profile_form", "matches", "profile_delete", "profile_token",
 	"signin", "signin_sent", "signin_confirm", "staff_login", "staff_dashboard", "staff_profiles", "staff_curations",
 	"subscription_confirm", "unsubscribe"}
 

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var tokenFieldRe = regexp.MustCompile(`value="([^"]+)" class="copy" id="api-token"`)
+
+// TestProfileTokenPage: an SME registered through the pages gets an API
+// token from its profile, the token works on the API, a new one ends the
+// old one, and nobody else can make one.
+func TestProfileTokenPage(t *testing.T) {
+	s, _ := pageServer(t)
+	b := newClient(t, s)
+	id := b.register(socForm("Token SME", "token@example.be"))
+	if a := b.get("/profiles/" + id); !strings.Contains(a.body, `href="/profiles/`+id+`/token"`) {
+		t.Fatal("the owner's matches page has no link to API access")
+	}
+	newToken := func() string {
+		t.Helper()
+		b.get("/profiles/" + id + "/token")
+		a := b.post("/profiles/"+id+"/token", nil)
+		if a.code != http.StatusOK || a.header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("POST token = %d (Cache-Control %q)", a.code, a.header.Get("Cache-Control"))
+		}
+		m := tokenFieldRe.FindStringSubmatch(a.body)
+		if m == nil {
+			t.Fatalf("no token on the page: %s", truncate(text(a.body)))
+		}
+		return m[1]
+	}
+	first := newToken()
+	if code := do(t, s, "GET", "/api/v1/profiles/"+id+"/matches", first, nil, nil); code != http.StatusOK {
+		t.Fatalf("matches with the page's token = %d, want 200", code)
+	}
+	second := newToken()
+	if second == first {
+		t.Fatal("the same token twice")
+	}
+	if code := do(t, s, "GET", "/api/v1/profiles/"+id+"/matches", first, nil, nil); code != http.StatusForbidden {
+		t.Errorf("matches with the replaced token = %d, want 403", code)
+	}
+	if code := do(t, s, "GET", "/api/v1/profiles/"+id, second, nil, nil); code != http.StatusOK {
+		t.Errorf("profile with the new token = %d, want 200", code)
+	}
+
+	// Another SME, signed in, cannot make a token for this profile.
+	other := newClient(t, s)
+	other.register(socForm("Other SME", "other@example.be"))
+	other.get("/profiles/new") // a page, for a CSRF token
+	if a := other.post("/profiles/"+id+"/token", nil); a.code != http.StatusForbidden {
+		t.Errorf("another SME's POST token = %d, want 403", a.code)
+	}
+	if a := newClient(t, s).get("/profiles/" + id + "/token"); a.code == http.StatusOK {
+		t.Error("a visitor signed out sees the token page")
+	}
+	if code := do(t, s, "GET", "/api/v1/profiles/"+id, second, nil, nil); code != http.StatusOK {
+		t.Errorf("after the refused attempts, the token = %d, want 200", code)
+	}
+}
+
+// TestRotateProfileTokenAPI: POST /api/v1/profiles/{id}/token with the
+// current token answers a new one; the old one stops working.
+func TestRotateProfileTokenAPI(t *testing.T) {
+	s := newTestServer(t, nil)
+	p := createProfile(t, s, belgianSOC())
+	var got struct{ ID, Token string }
+	if code := do(t, s, "POST", "/api/v1/profiles/"+p.ID+"/token", p.Token, nil, &got); code != http.StatusOK {
+		t.Fatalf("rotate = %d, want 200", code)
+	}
+	if got.ID != p.ID || got.Token == "" || got.Token == p.Token {
+		t.Fatalf("rotate answered %+v", got)
+	}
+	if code := do(t, s, "GET", "/api/v1/profiles/"+p.ID+"/matches", p.Token, nil, nil); code != http.StatusForbidden {
+		t.Errorf("old token = %d, want 403", code)
+	}
+	if code := do(t, s, "GET", "/api/v1/profiles/"+p.ID+"/matches", got.Token, nil, nil); code != http.StatusOK {
+		t.Errorf("new token = %d, want 200", code)
+	}
+	if code := do(t, s, "POST", "/api/v1/profiles/"+p.ID+"/token", p.Token, nil, nil); code != http.StatusForbidden {
+		t.Errorf("rotate with the old token = %d, want 403", code)
+	}
+	if code := do(t, s, "POST", "/api/v1/profiles/"+p.ID+"/token", "", nil, nil); code != http.StatusUnauthorized {
+		t.Errorf("rotate without a token = %d, want 401", code)
+	}
+}
