@@ -36,3 +36,35 @@ func FuzzParseText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEditDistance: the bounded distance is symmetric, zero only for equal
+// words, never over the limit plus one, and the distance of a word to
+// itself with one letter dropped is one.
+func FuzzEditDistance(f *testing.F) {
+	f.Add("securty", "security", 2)
+	f.Add("hydrogne", "hydrogen", 1)
+	f.Add("", "abc", 0)
+	f.Add("réseau", "\xff", 3)
+	f.Fuzz(func(t *testing.T, a, b string, limit int) {
+		limit = min(max(limit, 0), 5)
+		ra, rb := []rune(a), []rune(b)
+		if len(ra) > 60 || len(rb) > 60 {
+			return
+		}
+		d := editDistance(ra, rb, limit)
+		if d < 0 || d > limit+1 {
+			t.Fatalf("editDistance(%q, %q, %d) = %d", a, b, limit, d)
+		}
+		if back := editDistance(rb, ra, limit); back != d {
+			t.Fatalf("editDistance not symmetric: %q %q: %d and %d", a, b, d, back)
+		}
+		if (d == 0) != (string(ra) == string(rb)) {
+			t.Fatalf("editDistance(%q, %q) = %d", a, b, d)
+		}
+		if len(ra) > 0 && limit >= 1 {
+			if got := editDistance(ra, ra[1:], limit); got != 1 {
+				t.Fatalf("editDistance(%q, %q) = %d, want 1", a, string(ra[1:]), got)
+			}
+		}
+	})
+}

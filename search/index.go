@@ -81,6 +81,7 @@ type Index struct {
 	lock     *dirLock
 	mapping  *mapping.IndexMappingImpl
 	analyzer analysis.Analyzer
+	vocab    *vocabulary // the words typos are corrected against (spell.go)
 	th       *thesaurus
 	alias    bleve.IndexAlias
 
@@ -170,6 +171,7 @@ func (ix *Index) open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("search: load calls: %w", err)
 	}
+	ix.vocab = newVocabulary() // filled as calls are indexed, or below
 
 	var idx bleve.Index
 	switch {
@@ -196,6 +198,10 @@ func (ix *Index) open(ctx context.Context) error {
 	}
 	ix.cur, ix.curName = idx, m.Current
 	ix.alias = bleve.NewIndexAlias(idx)
+	for i := range calls { // indexed earlier: their words are not in the vocabulary yet
+		d := newDocument(&calls[i])
+		ix.vocab.addCall(&d)
+	}
 	ix.calls = make(map[string]*entry, len(calls))
 	n, err := ix.sync(ctx, calls)
 	if err != nil {
@@ -444,9 +450,11 @@ func (ix *Index) indexBatch(idx bleve.Index, part []funding.Call, now time.Time,
 		if c.ID == "" {
 			return errors.New("search: a call has no id")
 		}
-		if err := b.Index(c.ID, newDocument(c)); err != nil {
+		d := newDocument(c)
+		if err := b.Index(c.ID, d); err != nil {
 			return fmt.Errorf("search: index %s: %w", c.ID, err)
 		}
+		ix.vocab.addCall(&d)
 		entries = append(entries, newEntry(c, now))
 	}
 	set(entries)

@@ -13,7 +13,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
 
 	"callmatch/funding"
 )
@@ -345,46 +344,34 @@ func parseText(s string) parsedText {
 	}
 }
 
-// Typo tolerance: words of fuzzyMinLetters letters or more also match
-// the words one edit away, when they are rare in the index: found in fewer
-// than fuzzyRareShare of the calls (and at least fuzzyRareMin) in the
-// fields searched fuzzily. A typo is rare; a common word gains nothing
-// from the words one edit away ("regions": "legions") but noise, and
-// looking for them costs more than the rest of the search.
-const (
-	fuzzyMinLetters = 5
-	fuzzyRareShare  = 0.001
-	fuzzyRareMin    = 3
-)
-
 // textQuery turns the parsed text into a query over the boosted text
 // fields; nil when nothing searchable is left (stop words, punctuation).
 // The caller holds ix.mu (read).
 func (ix *Index) textQuery(t parsedText) (query.Query, error) {
 	var wordQs, must []query.Query
-	var rare func(term string) (bool, error)
+	var sp *speller
 	for _, w := range t.words {
 		p := analyze(ix.analyzer, w)
 		switch len(p.stems()) {
 		case 0: // a stop word or punctuation
 			continue
 		case 1:
-			fuzzy := false
-			if letters(w) >= fuzzyMinLetters {
-				if rare == nil {
-					r, err := ix.rareTerms()
-					if err != nil {
+			stem := p.stems()[0]
+			var near []string
+			if letters(w) >= typoMinLetters {
+				if sp == nil {
+					var err error
+					if sp, err = ix.newSpeller(); err != nil {
 						return nil, err
 					}
-					defer r.Close()
-					rare = r.rare
+					defer sp.Close()
 				}
 				var err error
-				if fuzzy, err = rare(p.stems()[0]); err != nil {
+				if near, err = sp.corrections(w, stem); err != nil {
 					return nil, err
 				}
 			}
-			wordQs = append(wordQs, ix.termAnyField(p.stems()[0], fuzzy))
+			wordQs = append(wordQs, ix.termAnyField(stem, near))
 		default: // "post-quantum", "AI-driven": a phrase of its own
 			wordQs = append(wordQs, ix.phraseAnyField(p))
 		}
@@ -395,7 +382,7 @@ func (ix *Index) textQuery(t parsedText) (query.Query, error) {
 		case 0:
 			continue
 		case 1:
-			must = append(must, ix.termAnyField(p.stems()[0], false))
+			must = append(must, ix.termAnyField(p.stems()[0], nil))
 		default:
 			must = append(must, ix.phraseAnyField(p))
 		}
@@ -419,51 +406,6 @@ func (ix *Index) textQuery(t parsedText) (query.Query, error) {
 	return bleve.NewConjunctionQuery(must...), nil
 }
 
-// rareTerms tells rare terms (see fuzzyRareShare) from the others.
-type rareTerms struct {
-	r       index.IndexReader
-	maxDocs uint64
-}
-
-func (ix *Index) rareTerms() (*rareTerms, error) {
-	adv, err := ix.cur.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	n, err := r.DocCount()
-	if err != nil {
-		r.Close()
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	return &rareTerms{r: r, maxDocs: max(fuzzyRareMin, uint64(fuzzyRareShare*float64(n)))}, nil
-}
-
-func (rt *rareTerms) rare(term string) (bool, error) {
-	var docs uint64
-	for _, f := range textFields {
-		if !fuzzyField(f.boost) {
-			continue
-		}
-		tfr, err := rt.r.TermFieldReader(context.Background(), []byte(term), f.name, false, false, false)
-		if err != nil {
-			return false, fmt.Errorf("search: %w", err)
-		}
-		docs += tfr.Count()
-		tfr.Close()
-	}
-	return docs < rt.maxDocs, nil
-}
-
-func (rt *rareTerms) Close() { rt.r.Close() }
-
-// fuzzyField tells the fields that near words are looked for in: the main
-// ones.
-func fuzzyField(boost float64) bool { return boost >= 1.5 }
-
 func letters(w string) int {
 	n := 0
 	for _, r := range w {
@@ -474,21 +416,20 @@ func letters(w string) int {
 	return n
 }
 
-// termAnyField matches an analyzed term in any text field, exact matches
-// above near ones.
-func (ix *Index) termAnyField(term string, fuzzy bool) query.Query {
+// termAnyField matches an analyzed term in any text field, and below it
+// the near stems of a misspelled word (speller.corrections).
+func (ix *Index) termAnyField(term string, near []string) query.Query {
 	var qs []query.Query
 	for _, f := range textFields {
 		t := bleve.NewTermQuery(term)
 		t.SetField(f.name)
 		t.SetBoost(f.boost)
 		qs = append(qs, t)
-		if fuzzy && fuzzyField(f.boost) { // near words: in the main fields only, they are costly
-			fz := bleve.NewFuzzyQuery(term)
-			fz.SetField(f.name)
-			fz.SetFuzziness(1)
-			fz.SetBoost(f.boost * 0.3)
-			qs = append(qs, fz)
+		for _, n := range near {
+			c := bleve.NewTermQuery(n)
+			c.SetField(f.name)
+			c.SetBoost(f.boost * correctionBoost)
+			qs = append(qs, c)
 		}
 	}
 	return bleve.NewDisjunctionQuery(qs...)

@@ -67,6 +67,44 @@ func TestSearchPostQuantumFindsPQCTopicsFirst(t *testing.T) {
 	}
 }
 
+// TestSearchTypos: misspelled words of five letters or more find what the
+// right spelling finds, also when the typo changes the word's stem.
+func TestSearchTypos(t *testing.T) {
+	ix := realIndex(t)
+	for _, tc := range []struct{ typo, right string }{
+		{"quantom", "quantum"},
+		{"securty", "security"},           // stems to securti, not secur
+		{"cybersecurty", "cybersecurity"}, // two edits from cybersecur
+		{"penetraton", "penetration"},     // no stem at all
+		{"artifical intelligence", "artificial intelligence"},
+		{"hydrogne", "hydrogen"}, // a swap: two edits
+		{"robotcs", "robotics"},
+	} {
+		right := search(t, ix, Query{Text: tc.right, Size: 100})
+		typo := search(t, ix, Query{Text: tc.typo, Size: 100})
+		if right.Total == 0 {
+			t.Fatalf("Search(%q) found nothing: pick another word", tc.right)
+		}
+		if typo.Total == 0 {
+			t.Errorf("Search(%q) found nothing; %q finds %d", tc.typo, tc.right, right.Total)
+			continue
+		}
+		found := map[string]bool{}
+		for _, h := range right.Hits {
+			found[h.ID] = true
+		}
+		if !found[typo.Hits[0].ID] {
+			t.Errorf("Search(%q) first hit %s is not among the %d hits of %q", tc.typo, typo.Hits[0].ID, right.Total, tc.right)
+		}
+	}
+	// Short words and words far from any are not corrected.
+	for _, q := range []string{"qbit", "zqxwvjk", "cyberzzzzz"} {
+		if res := search(t, ix, Query{Text: q}); res.Total != 0 {
+			t.Errorf("Search(%q) = %d hits, want none", q, res.Total)
+		}
+	}
+}
+
 func TestSearchPhrase(t *testing.T) {
 	ix := realIndex(t)
 	calls := callsByID(loadCalls(t))
