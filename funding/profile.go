@@ -38,6 +38,15 @@ var Domains = []Domain{
 	{"threat-intelligence", "Threat intelligence"},
 }
 
+// domainSlugs lists the slugs of Domains, for error messages.
+func domainSlugs() string {
+	slugs := make([]string, len(Domains))
+	for i, d := range Domains {
+		slugs[i] = d.Slug
+	}
+	return strings.Join(slugs, ", ")
+}
+
 // IsDomain reports whether slug is one of Domains.
 func IsDomain(slug string) bool {
 	return slices.ContainsFunc(Domains, func(d Domain) bool { return d.Slug == slug })
@@ -144,7 +153,7 @@ func (p *Profile) Validate() error {
 	}
 	for _, d := range p.Domains {
 		if !IsDomain(d) {
-			return bad("domains", "unknown domain %q", truncate(d, 60))
+			return bad("domains", "unknown domain %q (the domains are: %s)", truncate(d, 60), domainSlugs())
 		}
 	}
 	for _, pr := range p.Programmes {

@@ -66,7 +66,9 @@ var genericWords = []string{"we", "our", "company", "companies", "solution", "so
 	"also", "use", "using", "new", "european", "europe", "eu", "belgium", "belgian", "product", "products",
 	"develop", "development", "project", "projects", "support", "including", "small", "medium", "large",
 	"enterprise", "enterprises", "staff", "people", "run", "make", "organisation", "organisations",
-	"organization", "organizations", "specialise", "specialised", "specialized", "expert", "experts", "expertise"}
+	"organization", "organizations", "specialise", "specialised", "specialized", "expert", "experts", "expertise",
+	"get", "gets", "getting", "give", "gives", "need", "needs", "want", "wants", "able", "many", "various", "every",
+	"different", "well", "like", "way", "ways", "thing", "things", "good", "best", "great", "lot", "lots"}
 
 // source is one thing of the profile looked for in the calls.
 type source struct {

@@ -217,7 +217,7 @@ func TestCreateProfileRejectsBadInput(t *testing.T) {
 		{"no name", with("name", ""), "name"},
 		{"bad email", with("email", "not-an-email"), "email"},
 		{"header injection", with("email", "a@b.example\r\nBcc: x@y.example"), "email"},
-		{"unknown domain", with("domains", []string{"cooking"}), "domain"},
+		{"unknown domain, the known ones listed", with("domains", []string{"cooking"}), "threat-intelligence"},
 		{"absurd budget", with("budget_max", 1e15), "budget"},
 		{"negative budget", with("budget_min", -1), "budget"},
 		{"min above max", map[string]any{"name": "A", "email": "a@b.example", "budget_min": 5, "budget_max": 1}, "budget_min"},
