@@ -170,6 +170,9 @@ type matchesPage struct {
 	CalendarURL string
 	WebcalURL   string
 	CSVURL      string
+	// Unfound are the profile's keywords that no listed match mentions
+	// (a typo, or a word calls do not use), for the owner to revise.
+	Unfound string
 	// E-mail digests, for the owner (see page_subscriptions.go).
 	Digests        []subscriptionRow
 	DigestForm     digestForm
@@ -228,6 +231,9 @@ func (s *Server) showMatchesWith(c *fiber.Ctx, p *funding.Profile, level access,
 		}
 		return out
 	}
+	if page.Owner && len(res.Matches) > 0 {
+		page.Unfound = unfoundKeywords(p, res.Matches)
+	}
 	page.Followed = refs(follows)
 	page.Dismissed = refs(dismissed)
 	if page.Owner {
@@ -241,6 +247,23 @@ func (s *Server) showMatchesWith(c *fiber.Ctx, p *funding.Profile, level access,
 		}
 	}
 	return s.render(c, status, "matches", page)
+}
+
+// unfoundKeywords lists, quoted, the profile's keywords that none of the
+// matches gives as a reason; "" when each one is.
+func unfoundKeywords(p *funding.Profile, ms []funding.Match) string {
+	var out []string
+	for _, k := range p.Keywords {
+		found := slices.ContainsFunc(ms, func(m funding.Match) bool {
+			return slices.ContainsFunc(m.Reasons, func(r funding.Reason) bool {
+				return r.Kind == funding.ReasonKeyword && strings.EqualFold(r.Term, k)
+			})
+		})
+		if !found {
+			out = append(out, "“"+k+"”")
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // ownProfile is profileAccess for what only the owner may do.

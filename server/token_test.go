@@ -87,3 +87,35 @@ func TestRotateProfileTokenAPI(t *testing.T) {
 		t.Errorf("rotate without a token = %d, want 401", code)
 	}
 }
+
+// TestUnfoundKeywordsHint: the owner's matches page names the keywords
+// that none of the matches mentions (here a typo), and only those.
+func TestUnfoundKeywordsHint(t *testing.T) {
+	s, _ := pageServer(t)
+	b := newClient(t, s)
+	form := socForm("Typo SOC", "typo@example.be")
+	form.Set("keywords", "SOC\nincident response\nthreat inteligence sharring")
+	id := b.register(form)
+	a := b.get("/profiles/" + id)
+	if a.code != http.StatusOK {
+		t.Fatalf("matches page = %d", a.code)
+	}
+	hint := regexp.MustCompile(`(?s)<p class="hint" id="unfound-keywords">(.*?)</p>`).FindStringSubmatch(a.body)
+	if hint == nil {
+		t.Fatal("no hint about the keyword found in no call")
+	}
+	if !strings.Contains(hint[1], "threat inteligence sharring") {
+		t.Errorf("hint %q does not name the misspelled keyword", hint[1])
+	}
+	for _, found := range []string{"“SOC”", "incident response"} {
+		if strings.Contains(hint[1], found) {
+			t.Errorf("hint %q names %s, which the matches mention", hint[1], found)
+		}
+	}
+
+	clean := newClient(t, s)
+	id = clean.register(socForm("Clean SOC", "clean@example.be"))
+	if a := clean.get("/profiles/" + id); strings.Contains(a.body, `id="unfound-keywords"`) {
+		t.Errorf("a profile whose keywords all match sees the hint: %s", truncate(text(a.body)))
+	}
+}
