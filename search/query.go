@@ -66,6 +66,16 @@ type Result struct {
 	Total  uint64                    `json:"total"`
 	Hits   []Hit                     `json:"hits"`
 	Facets map[string]map[string]int `json:"facets"`
+	// Corrections are the words of the text searched with near words too
+	// (typo tolerance), in the order of the text.
+	Corrections []Correction `json:"-"`
+}
+
+// Correction is a word of the search text that was also searched as the
+// near words of the calls' vocabulary.
+type Correction struct {
+	Word string   // as typed
+	Near []string // as written in the calls, nearest first
 }
 
 // Hit is one call found. Highlights are HTML fragments from the call text
@@ -99,7 +109,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	text, err := ix.textQuery(parseText(q.Text))
+	text, corrected, err := ix.textQuery(parseText(q.Text))
 	if err != nil {
 		return Result{}, err
 	}
@@ -139,7 +149,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
-	out := Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), Facets: fc.result()}
+	out := Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), Facets: fc.result(), Corrections: corrected}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, ix.hit(h, q.Now))
 	}
@@ -347,8 +357,9 @@ func parseText(s string) parsedText {
 // textQuery turns the parsed text into a query over the boosted text
 // fields; nil when nothing searchable is left (stop words, punctuation).
 // The caller holds ix.mu (read).
-func (ix *Index) textQuery(t parsedText) (query.Query, error) {
+func (ix *Index) textQuery(t parsedText) (query.Query, []Correction, error) {
 	var wordQs, must []query.Query
+	var corrected []Correction
 	var sp *speller
 	for _, w := range t.words {
 		p := analyze(ix.analyzer, w)
@@ -362,13 +373,21 @@ func (ix *Index) textQuery(t parsedText) (query.Query, error) {
 				if sp == nil {
 					var err error
 					if sp, err = ix.newSpeller(); err != nil {
-						return nil, err
+						return nil, nil, err
 					}
 					defer sp.Close()
 				}
-				var err error
-				if near, err = sp.corrections(w, stem); err != nil {
-					return nil, err
+				cs, err := sp.corrections(w, stem)
+				if err != nil {
+					return nil, nil, err
+				}
+				if len(cs) > 0 {
+					c := Correction{Word: w}
+					for _, x := range cs {
+						near = append(near, x.stem)
+						c.Near = append(c.Near, x.word)
+					}
+					corrected = append(corrected, c)
 				}
 			}
 			wordQs = append(wordQs, ix.termAnyField(stem, near))
@@ -399,11 +418,11 @@ func (ix *Index) textQuery(t parsedText) (query.Query, error) {
 	}
 	switch len(must) {
 	case 0:
-		return nil, nil
+		return nil, nil, nil
 	case 1:
-		return must[0], nil
+		return must[0], corrected, nil
 	}
-	return bleve.NewConjunctionQuery(must...), nil
+	return bleve.NewConjunctionQuery(must...), corrected, nil
 }
 
 func letters(w string) int {

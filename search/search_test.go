@@ -97,6 +97,14 @@ func TestSearchTypos(t *testing.T) {
 			t.Errorf("Search(%q) first hit %s is not among the %d hits of %q", tc.typo, typo.Hits[0].ID, right.Total, tc.right)
 		}
 	}
+	// The result says what was corrected, with the words as written.
+	res := search(t, ix, Query{Text: "securty awareness"})
+	if len(res.Corrections) != 1 || res.Corrections[0].Word != "securty" || !slices.Contains(res.Corrections[0].Near, "security") {
+		t.Errorf("Search(securty awareness) corrections = %+v, want securty: security", res.Corrections)
+	}
+	if res := search(t, ix, Query{Text: "security awareness"}); len(res.Corrections) != 0 {
+		t.Errorf("Search(security awareness) corrections = %+v, want none", res.Corrections)
+	}
 	// Short words and words far from any are not corrected.
 	for _, q := range []string{"qbit", "zqxwvjk", "cyberzzzzz"} {
 		if res := search(t, ix, Query{Text: q}); res.Total != 0 {

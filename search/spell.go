@@ -219,9 +219,17 @@ func (sp *speller) docs(stem string) (uint64, error) {
 	return n, nil
 }
 
-// corrections returns the stems of the words near word (whose stem is
-// stem), nearest and most used first: none when the word is not rare.
-func (sp *speller) corrections(word, stem string) ([]string, error) {
+// correction is a near word of a misspelled one: its stem, searched, and
+// the word as written, shown.
+type correction struct {
+	stem, word string
+	distance   int
+	docs       uint64
+}
+
+// corrections returns the words near word (whose stem is stem), one per
+// stem, nearest and most used first: none when the word is not rare.
+func (sp *speller) corrections(word, stem string) ([]correction, error) {
 	var written []string
 	eachWord(word, func(w string) { written = append(written, w) })
 	if len(written) != 1 {
@@ -234,19 +242,17 @@ func (sp *speller) corrections(word, stem string) ([]string, error) {
 	if utf8.RuneCountInString(written[0]) >= typoTwoEdits {
 		edits = 2
 	}
-	type near struct {
-		stem     string
-		distance int
-		docs     uint64
-	}
-	var found []near
+	var found []correction
 	for w, d := range sp.ix.vocab.near(written[0], edits) {
 		s := analyze(sp.ix.analyzer, w).stems()
 		if len(s) != 1 || s[0] == stem {
 			continue
 		}
-		if i := slices.IndexFunc(found, func(n near) bool { return n.stem == s[0] }); i >= 0 {
-			found[i].distance = min(found[i].distance, d)
+		if i := slices.IndexFunc(found, func(c correction) bool { return c.stem == s[0] }); i >= 0 {
+			// One word per stem: the nearest, then the first in order.
+			if c := &found[i]; d < c.distance || (d == c.distance && w < c.word) {
+				c.distance, c.word = d, w
+			}
 			continue
 		}
 		n, err := sp.docs(s[0])
@@ -254,15 +260,11 @@ func (sp *speller) corrections(word, stem string) ([]string, error) {
 			return nil, err
 		}
 		if n > 0 { // a word of calls since gone finds nothing
-			found = append(found, near{s[0], d, n})
+			found = append(found, correction{stem: s[0], word: w, distance: d, docs: n})
 		}
 	}
-	slices.SortFunc(found, func(a, b near) int {
+	slices.SortFunc(found, func(a, b correction) int {
 		return cmp.Or(cmp.Compare(a.distance, b.distance), cmp.Compare(b.docs, a.docs), cmp.Compare(a.stem, b.stem))
 	})
-	var stems []string
-	for _, n := range found[:min(len(found), maxCorrections)] {
-		stems = append(stems, n.stem)
-	}
-	return stems, nil
+	return found[:min(len(found), maxCorrections)], nil
 }

@@ -61,6 +61,9 @@ type searchPage struct {
 	NextURL string
 	CSVURL  string
 	Error   string
+	// Corrected says which words were also searched as near words
+	// (typo tolerance): “securty”: security.
+	Corrected string
 }
 
 // searchParams are the query parameters of a search (page and size apart):
@@ -100,6 +103,11 @@ func (s *Server) showSearchPage(c *fiber.Ctx) error {
 		return err
 	}
 	page.Total = res.Total
+	var corrected []string
+	for _, c := range res.Corrections {
+		corrected = append(corrected, "“"+c.Word+"”: "+strings.Join(c.Near, ", "))
+	}
+	page.Corrected = strings.Join(corrected, "; ")
 	for _, h := range res.Hits {
 		v := searchHitView{ID: h.ID, Title: h.Title, Programme: h.Programme, Status: h.Status, Deadline: h.Deadline,
 			BudgetMin: h.BudgetMin, BudgetMax: h.BudgetMax}

@@ -119,3 +119,23 @@ func TestUnfoundKeywordsHint(t *testing.T) {
 		t.Errorf("a profile whose keywords all match sees the hint: %s", truncate(text(a.body)))
 	}
 }
+
+// TestSearchPageSaysWhatItCorrected: a typo finds the calls of the right
+// word, and the page says which near words it searched.
+func TestSearchPageSaysWhatItCorrected(t *testing.T) {
+	s, _ := pageServer(t)
+	a := newClient(t, s).get("/?q=cybersecurty")
+	if a.code != http.StatusOK {
+		t.Fatalf("search page = %d", a.code)
+	}
+	hint := regexp.MustCompile(`(?s)<p class="hint" id="corrected">(.*?)</p>`).FindStringSubmatch(a.body)
+	if hint == nil || !strings.Contains(hint[1], "cybersecurity") || !strings.Contains(hint[1], "cybersecurty") {
+		t.Fatalf("no hint naming the typo and its correction: %v", hint)
+	}
+	if !strings.Contains(a.body, `id="total"`) || strings.Contains(text(a.body), "No call matches") {
+		t.Errorf("the typo found nothing: %s", truncate(text(a.body)))
+	}
+	if a := newClient(t, s).get("/?q=cybersecurity"); strings.Contains(a.body, `id="corrected"`) {
+		t.Error("a correctly spelled search says it corrected something")
+	}
+}
