@@ -5,11 +5,15 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"callmatch/funding"
 )
@@ -251,5 +255,77 @@ func TestSourceErrorFailsOpen(t *testing.T) {
 	_, err := Open(context.Background(), t.TempDir(), &fakeSource{err: errors.New("db down")}, discard())
 	if err == nil || !strings.Contains(err.Error(), "db down") {
 		t.Errorf("Open with a failing source: %v", err)
+	}
+}
+
+// TestMappingDescribesCalls: the mapping is explicit (no dynamic fields,
+// no _all, BM25), and the index answers term, numeric and date queries on
+// its keyword, number and date fields by itself, as the calls say.
+func TestMappingDescribesCalls(t *testing.T) {
+	m := newMapping()
+	if m.DefaultMapping.Dynamic || m.IndexDynamic || m.StoreDynamic || m.DocValuesDynamic || m.ScoringModel != "bm25" {
+		t.Errorf("mapping not explicit: dynamic %v/%v/%v/%v, scoring %q", m.DefaultMapping.Dynamic, m.IndexDynamic, m.StoreDynamic, m.DocValuesDynamic, m.ScoringModel)
+	}
+	kinds := map[string]string{}
+	for name, sub := range m.DefaultMapping.Properties {
+		for _, f := range sub.Fields {
+			if f.IncludeInAll {
+				t.Errorf("field %s goes to _all", name)
+			}
+			kinds[name] = f.Type + "/" + f.Analyzer
+		}
+	}
+	for _, f := range []string{fieldProgramme, fieldPortalStatus, fieldKind, fieldType, fieldCallID, fieldTag, fieldPriority} {
+		if kinds[f] != "text/keyword" {
+			t.Errorf("field %s = %q, want a keyword field", f, kinds[f])
+		}
+	}
+	for f, want := range map[string]string{fieldBudgetMin: "number/", fieldBudgetMax: "number/", fieldDeadline: "datetime/", fieldOpeningDate: "datetime/",
+		fieldTitle: "text/" + analyzerName, fieldScope: "text/" + analyzerName, fieldConditions: "text/" + analyzerName} {
+		if kinds[f] != want {
+			t.Errorf("field %s = %q, want %q", f, kinds[f], want)
+		}
+	}
+
+	ix := realIndex(t)
+	calls := loadCalls(t)
+	count := func(q query.Query) uint64 {
+		t.Helper()
+		res, err := ix.alias.Search(bleve.NewSearchRequestOptions(q, 0, 0, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	var digital, bigBudget, march uint64
+	from, to := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range calls {
+		if c.Programme == "DIGITAL" {
+			digital++
+		}
+		if lo, _ := budgetRange(c.Budget); lo >= 5_000_000 {
+			bigBudget++
+		}
+		if slices.ContainsFunc(c.Deadlines, func(d time.Time) bool { return !d.Before(from) && d.Before(to) }) {
+			march++
+		}
+	}
+	if digital == 0 || bigBudget == 0 || march == 0 {
+		t.Fatalf("test data: %d DIGITAL, %d over 5 M, %d in March 2027", digital, bigBudget, march)
+	}
+	prog := bleve.NewTermQuery("DIGITAL")
+	prog.SetField(fieldProgramme)
+	lo := 5_000_000.0
+	budget := bleve.NewNumericRangeQuery(&lo, nil)
+	budget.SetField(fieldBudgetMin)
+	dates := bleve.NewDateRangeQuery(from, to)
+	dates.SetField(fieldDeadline)
+	for name, c := range map[string]struct {
+		q    query.Query
+		want uint64
+	}{"programme DIGITAL": {prog, digital}, "budget from 5 M": {budget, bigBudget}, "a deadline in March 2027": {dates, march}} {
+		if got := count(c.q); got != c.want {
+			t.Errorf("%s: the index finds %d calls, the calls say %d", name, got, c.want)
+		}
 	}
 }

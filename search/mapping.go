@@ -14,12 +14,17 @@ import (
 // Bump it whenever either changes: an index built with another version is
 // rebuilt from the Source when it is opened.
 //
-// 2: only the text is indexed. Filters, sorts and facets read the entries
-// of the calls in memory (see entryQuery), so the keyword, number and date
-// fields and their doc values went. The analyzer caches its stems.
-const mappingVersion = 2
+// 2: only the text was indexed; the analyzer caches its stems.
+// 3: the keyword, number and date fields are back, without what depends on
+// the time of indexing (the derived status, the next deadline): the index
+// describes the calls by itself for any reader. Searches filter, sort and
+// count facets on the entries kept in memory (see entryQuery), which is
+// faster; the call_id field finds the topics of a call id typed as text
+// (identifierQuery).
+const mappingVersion = 3
 
-// Field names of the index: the texts of a call.
+// Field names of the index: the texts of a call, then its keyword (exact,
+// facetable), number and date fields.
 const (
 	fieldTitle      = "title"
 	fieldKeywords   = "keywords" // call keywords and tags, as text
@@ -29,6 +34,20 @@ const (
 	fieldImpact     = "impact" // "Expected Impact"
 	fieldBody       = "body"   // any other description section
 	fieldConditions = "conditions"
+
+	fieldProgramme    = "programme"
+	fieldPortalStatus = "portal_status"
+	fieldKind         = "kind"
+	fieldType         = "type_of_action"
+	fieldCallID       = "call_id"
+	fieldTag          = "tag" // call keywords and tags, as written
+	fieldPriority     = "priority"
+
+	fieldBudgetMin = "budget_min"
+	fieldBudgetMax = "budget_max"
+
+	fieldDeadline    = "deadline" // every deadline
+	fieldOpeningDate = "opening_date"
 )
 
 // textFields are the analyzed text fields with their query-time boosts for
@@ -76,6 +95,38 @@ func newMapping() *mapping.IndexMappingImpl {
 	cond.IncludeTermVectors = false // no highlights, no phrases: the cost is not worth it here
 	doc.AddFieldMappingsAt(fieldConditions, cond)
 
+	kw := func() *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Store = false
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = true // facets
+		return f
+	}
+	// Numbers and dates are for range queries: searches sort on the
+	// entries in memory, so no doc values.
+	num := func() *mapping.FieldMapping {
+		f := bleve.NewNumericFieldMapping()
+		f.Store = false
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	date := func() *mapping.FieldMapping {
+		f := bleve.NewDateTimeFieldMapping()
+		f.Store = false
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	for _, name := range []string{fieldProgramme, fieldPortalStatus, fieldKind, fieldType, fieldCallID, fieldTag, fieldPriority} {
+		doc.AddFieldMappingsAt(name, kw())
+	}
+	doc.AddFieldMappingsAt(fieldBudgetMin, num())
+	doc.AddFieldMappingsAt(fieldBudgetMax, num())
+	doc.AddFieldMappingsAt(fieldDeadline, date())
+	doc.AddFieldMappingsAt(fieldOpeningDate, date())
+
 	m := bleve.NewIndexMapping()
 	m.DefaultMapping = doc
 	m.TypeMapping = nil
@@ -88,8 +139,7 @@ func newMapping() *mapping.IndexMappingImpl {
 	return m
 }
 
-// document is what is indexed for a call: its texts. Empty fields are
-// left out.
+// document is what is indexed for a call. Empty fields are left out.
 type document struct {
 	Title      string   `json:"title,omitempty"`
 	Keywords   []string `json:"keywords,omitempty"`
@@ -99,13 +149,36 @@ type document struct {
 	Impact     string   `json:"impact,omitempty"`
 	Body       []string `json:"body,omitempty"`
 	Conditions []string `json:"conditions,omitempty"`
+
+	Programme    string   `json:"programme,omitempty"`
+	PortalStatus string   `json:"portal_status,omitempty"`
+	Kind         string   `json:"kind,omitempty"`
+	Types        []string `json:"type_of_action,omitempty"`
+	CallID       string   `json:"call_id,omitempty"`
+	Tags         []string `json:"tag,omitempty"`
+	Priorities   []string `json:"priority,omitempty"`
+
+	BudgetMin *float64 `json:"budget_min,omitempty"`
+	BudgetMax *float64 `json:"budget_max,omitempty"`
+
+	Deadlines   []time.Time `json:"deadline,omitempty"`
+	OpeningDate *time.Time  `json:"opening_date,omitempty"`
 }
 
 // newDocument maps a call to its indexed document.
 func newDocument(c *funding.Call) document {
 	d := document{
-		Title:    c.Title,
-		Keywords: append(append([]string{}, c.Keywords...), c.Tags...),
+		Title:        c.Title,
+		Keywords:     append(append([]string{}, c.Keywords...), c.Tags...),
+		Programme:    c.Programme,
+		PortalStatus: string(c.PortalStatus),
+		Kind:         string(c.Kind),
+		Types:        c.TypesOfAction,
+		CallID:       c.CallID,
+		Tags:         append(append([]string{}, c.Keywords...), c.Tags...),
+		Priorities:   c.CrossCuttingPriorities,
+		Deadlines:    c.Deadlines,
+		OpeningDate:  c.OpeningDate,
 	}
 	for _, s := range c.Sections {
 		switch sectionField(s.Title) {
@@ -127,6 +200,10 @@ func newDocument(c *funding.Call) document {
 		if !conditionSectionSkipped(s.Title) {
 			d.Conditions = append(d.Conditions, s.Text)
 		}
+	}
+	if lo, hi := budgetRange(c.Budget); lo > 0 {
+		l, h := float64(lo), float64(hi)
+		d.BudgetMin, d.BudgetMax = &l, &h
 	}
 	return d
 }

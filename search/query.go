@@ -113,6 +113,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if id := identifierQuery(q.Text); id != nil && text != nil {
+		text = bleve.NewDisjunctionQuery(id, text)
+	}
 	fc := newFacetCounter(q.Now)
 	eq := &entryQuery{ix: ix, q: text, keep: keep, seen: fc.add}
 
@@ -424,6 +427,32 @@ func (ix *Index) textQuery(t parsedText) (query.Query, []Correction, error) {
 	}
 	return bleve.NewConjunctionQuery(must...), corrected, nil
 }
+
+// identifierQuery finds, above everything else, the call whose portal
+// identifier is the text typed and the topics of the call identifier
+// typed ("HORIZON-CL3-2026-02-CS-ECCC-01", "horizon-cl3-2026-02"): NCC
+// staff paste identifiers. Nil when the text cannot be one.
+func identifierQuery(text string) query.Query {
+	t := strings.TrimSpace(text)
+	if len(t) < 4 || len(t) > 200 || strings.ContainsAny(t, " \t\"“”") ||
+		!strings.ContainsAny(t, "-_./") || !strings.ContainsAny(t, "0123456789") {
+		return nil
+	}
+	var qs []query.Query
+	for _, v := range slices.Compact([]string{t, strings.ToUpper(t)}) {
+		id := bleve.NewDocIDQuery([]string{v})
+		id.SetBoost(identifierBoost)
+		call := bleve.NewTermQuery(v)
+		call.SetField(fieldCallID)
+		call.SetBoost(identifierBoost / 2)
+		qs = append(qs, id, call)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// identifierBoost puts a call found by its identifier above those that
+// mention it.
+const identifierBoost = 100
 
 func letters(w string) int {
 	n := 0

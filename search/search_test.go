@@ -113,6 +113,43 @@ func TestSearchTypos(t *testing.T) {
 	}
 }
 
+// TestSearchByIdentifier: a topic's identifier, typed as text in any
+// case, finds that topic first; a call identifier finds its topics first.
+func TestSearchByIdentifier(t *testing.T) {
+	ix := realIndex(t)
+	for _, text := range []string{"HORIZON-CL3-2026-02-CS-ECCC-01", "horizon-cl3-2026-02-cs-eccc-01", " HORIZON-CL3-2026-02-CS-ECCC-01 "} {
+		res := search(t, ix, Query{Text: text})
+		if len(res.Hits) == 0 || res.Hits[0].ID != "HORIZON-CL3-2026-02-CS-ECCC-01" {
+			t.Errorf("Search(%q): first hit %v, want the topic", text, res.Hits)
+		}
+	}
+	// The call identifier with the most topics in the data.
+	topics := map[string][]string{}
+	for _, c := range loadCalls(t) {
+		if c.CallID != "" {
+			topics[c.CallID] = append(topics[c.CallID], c.ID)
+		}
+	}
+	var callID string
+	for id, ts := range topics {
+		if len(ts) > len(topics[callID]) || (len(ts) == len(topics[callID]) && id < callID) {
+			callID = id
+		}
+	}
+	if len(topics[callID]) < 3 {
+		t.Fatalf("no call with 3 topics or more (best %s: %d)", callID, len(topics[callID]))
+	}
+	res := search(t, ix, Query{Text: strings.ToLower(callID), Size: len(topics[callID])})
+	for _, h := range res.Hits {
+		if !slices.Contains(topics[callID], h.ID) {
+			t.Errorf("Search(%s): hit %s among the first %d is not one of its topics", callID, h.ID, len(topics[callID]))
+		}
+	}
+	if res.Total < uint64(len(topics[callID])) {
+		t.Errorf("Search(%s) = %d hits, want its %d topics at least", callID, res.Total, len(topics[callID]))
+	}
+}
+
 func TestSearchPhrase(t *testing.T) {
 	ix := realIndex(t)
 	calls := callsByID(loadCalls(t))
