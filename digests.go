@@ -34,17 +34,7 @@ func (m digestMatcher) Match(ctx context.Context, p funding.Profile) ([]funding.
 	if err != nil {
 		return nil, err
 	}
-	dismissed, err := m.store.Dismissed(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	curations, err := m.store.Curations(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return funding.Curate(&p, ms, curations, dismissed, now, func(id string) (*funding.Call, error) {
-		return m.store.Call(ctx, id)
-	}), nil
+	return m.store.Curate(ctx, &p, ms, now)
 }
 
 // purposeKey derives from the server secret a key used for one purpose only.

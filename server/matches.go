@@ -74,7 +74,7 @@ func (s *Server) matchesFor(ctx context.Context, p *funding.Profile, limit int) 
 		}
 	}
 	res.GeneratedAt = list.GeneratedAt
-	ms, err := s.curate(ctx, p, list.Matches, now)
+	ms, err := s.store.Curate(ctx, p, list.Matches, now)
 	if err != nil {
 		return res, err
 	}
@@ -171,20 +171,4 @@ func (s *Server) computeMatches(ctx context.Context, p *funding.Profile, key str
 		s.health.failed("set", err)
 	}
 	return list, nil
-}
-
-// curate applies what is specific to the profile and changes without a
-// profile edit: its dismissals and the staff's curations (funding.Curate).
-func (s *Server) curate(ctx context.Context, p *funding.Profile, ms []funding.Match, now time.Time) ([]funding.Match, error) {
-	dismissed, err := s.store.Dismissed(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	curations, err := s.store.Curations(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return funding.Curate(p, ms, curations, dismissed, now, func(id string) (*funding.Call, error) {
-		return s.store.Call(ctx, id)
-	}), nil
 }
