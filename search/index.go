@@ -199,8 +199,7 @@ func (ix *Index) open(ctx context.Context) error {
 	ix.cur, ix.curName = idx, m.Current
 	ix.alias = bleve.NewIndexAlias(idx)
 	for i := range calls { // indexed earlier: their words are not in the vocabulary yet
-		d := newDocument(&calls[i])
-		ix.vocab.addCall(&d)
+		ix.vocab.addCall(&calls[i])
 	}
 	ix.calls = make(map[string]*entry, len(calls))
 	n, err := ix.sync(ctx, calls)
@@ -290,6 +289,7 @@ func (ix *Index) Sync(ctx context.Context) (int, error) {
 func (ix *Index) sync(ctx context.Context, calls []funding.Call) (int, error) {
 	now := ix.opt.now()
 	var changed []funding.Call
+	var unchanged []*entry
 	want := make(map[string]bool, len(calls))
 	for i := range calls {
 		c := &calls[i]
@@ -301,8 +301,11 @@ func (ix *Index) sync(ctx context.Context, calls []funding.Call) (int, error) {
 		if string(old) != signature(c, now) {
 			changed = append(changed, *c)
 		} else {
-			ix.setEntries([]*entry{newEntry(c, now)})
+			unchanged = append(unchanged, newEntry(c, now))
 		}
+	}
+	if len(unchanged) > 0 {
+		ix.setEntries(unchanged)
 	}
 	var gone []string
 	ids, err := ix.allIDs(ctx)
@@ -450,11 +453,10 @@ func (ix *Index) indexBatch(idx bleve.Index, part []funding.Call, now time.Time,
 		if c.ID == "" {
 			return errors.New("search: a call has no id")
 		}
-		d := newDocument(c)
-		if err := b.Index(c.ID, d); err != nil {
+		if err := b.Index(c.ID, newDocument(c)); err != nil {
 			return fmt.Errorf("search: index %s: %w", c.ID, err)
 		}
-		ix.vocab.addCall(&d)
+		ix.vocab.addCall(c)
 		entries = append(entries, newEntry(c, now))
 	}
 	set(entries)

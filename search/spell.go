@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	index "github.com/blevesearch/bleve_index_api"
+
+	"callmatch/funding"
 )
 
 // Typo tolerance. A word of typoMinLetters letters or more that is rare in
@@ -51,41 +53,30 @@ func newVocabulary() *vocabulary {
 	return &vocabulary{words: make(map[string]struct{})}
 }
 
-// addCall adds the words of the call's spelled fields.
-func (v *vocabulary) addCall(d *document) {
-	var fresh []string
-	seen := func(w string) bool {
-		v.mu.RLock()
-		_, ok := v.words[w]
-		v.mu.RUnlock()
-		return ok
-	}
-	add := func(s string) {
-		eachWord(s, func(w string) {
-			if !seen(w) && !slices.Contains(fresh, w) {
-				fresh = append(fresh, w)
-			}
-		})
-	}
-	add(d.Title)
-	for _, k := range d.Keywords {
-		add(k)
-	}
-	add(d.Scope)
-	add(d.Outcome)
-	add(d.Objective)
-	if len(fresh) == 0 {
-		return
-	}
+// addCall adds the words of the call's spelled fields (see newDocument).
+func (v *vocabulary) addCall(c *funding.Call) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for _, w := range fresh {
-		if _, ok := v.words[w]; ok {
-			continue
+	add := func(s string) {
+		eachWord(s, func(w string) {
+			if _, ok := v.words[w]; ok {
+				return
+			}
+			v.words[w] = struct{}{}
+			r := []rune(w)
+			v.byLen[len(r)] = append(v.byLen[len(r)], r)
+		})
+	}
+	add(c.Title)
+	for _, l := range [][]string{c.Keywords, c.Tags} {
+		for _, k := range l {
+			add(k)
 		}
-		v.words[w] = struct{}{}
-		r := []rune(w)
-		v.byLen[len(r)] = append(v.byLen[len(r)], r)
+	}
+	for _, sec := range c.Sections {
+		if slices.Contains(spelledFields, sectionField(sec.Title)) {
+			add(sec.Text)
+		}
 	}
 }
 
