@@ -2,6 +2,7 @@ package server
 
 import (
 	"html/template"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -111,25 +112,21 @@ func (s *Server) showSearchPage(c *fiber.Ctx) error {
 	for _, h := range res.Hits {
 		v := searchHitView{ID: h.ID, Title: h.Title, Programme: h.Programme, Status: h.Status, Deadline: h.Deadline,
 			BudgetMin: h.BudgetMin, BudgetMax: h.BudgetMax}
-		for _, field := range []string{"title", "keywords", "expected_outcome", "scope", "objective", "expected_impact", "description"} {
+		// Three snippets at most: from these fields in this order, else
+		// from any field, by name.
+		add := func(field string) {
 			for _, f := range h.Highlights[field] {
 				if len(v.Snippets) < 3 {
 					v.Snippets = append(v.Snippets, sanitize(f))
 				}
 			}
 		}
-		if len(v.Snippets) == 0 { // fields not named above
-			keys := make([]string, 0, len(h.Highlights))
-			for k := range h.Highlights {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				for _, f := range h.Highlights[k] {
-					if len(v.Snippets) < 3 {
-						v.Snippets = append(v.Snippets, sanitize(f))
-					}
-				}
+		for _, field := range []string{"title", "keywords", "expected_outcome", "scope", "objective", "expected_impact", "description"} {
+			add(field)
+		}
+		if len(v.Snippets) == 0 {
+			for _, field := range slices.Sorted(maps.Keys(h.Highlights)) {
+				add(field)
 			}
 		}
 		page.Hits = append(page.Hits, v)
