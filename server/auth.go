@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -172,14 +171,7 @@ var signInHTML = template.Must(template.New("mail").Parse(`<!doctype html>
 
 // signInMessage composes the e-mail: plain text and simple HTML.
 func (s *Server) signInMessage(to, lang string, links []signInLink, now time.Time) (digest.Message, error) {
-	host := "localhost"
-	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	from := s.cfg.MailFrom
-	if from == "" {
-		from = "callmatch <noreply@" + host + ">"
-	}
+	host := s.mailHost()
 	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
 	minutes := int(loginTokenTTL / time.Minute)
 	data := struct {
@@ -198,7 +190,7 @@ func (s *Server) signInMessage(to, lang string, links []signInLink, now time.Tim
 	}
 	return digest.Message{
 		MessageID: "signin." + strings.ToLower(newSecret(12)) + "@" + host,
-		From:      from,
+		From:      s.mailFrom(),
 		To:        to,
 		Subject:   data.Subject,
 		Date:      now,
