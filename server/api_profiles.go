@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -135,57 +136,64 @@ func (s *Server) newProfileToken(c *fiber.Ctx, id string) (string, error) {
 }
 
 // authorizedProfile loads the profile of the :id parameter when the request
-// carries its token. A wrong token and an unknown id answer alike (404 for
-// unknown ids would let anyone probe which ids exist: both are 401/404 by rule
-// below), and nobody reaches another SME's profile.
+// carries its token: 404 for an unknown id, 401 without a token, 403 for a
+// token that does not open the profile, so nobody reaches another SME's
+// profile.
 func (s *Server) authorizedProfile(c *fiber.Ctx) (*funding.Profile, error) {
-	id := c.Params("id")
-	if !validID(id) {
-		return nil, notFound("no such profile")
-	}
-	token, ok := bearerToken(c)
-	if !ok {
-		return nil, unauthorized("missing bearer token")
-	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	p, want, err := s.store.ProfileAuth(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("no such profile")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) != 1 {
-		return nil, forbidden("this token does not open this profile")
-	}
-	return p, nil
+	_, p, err := authorizedBy(s, c, s.store.ProfileAuth)
+	return p, err
 }
 
 // authorizedVersion is authorizedProfile without loading the profile: its
 // id and version, enough to find a cached answer.
 func (s *Server) authorizedVersion(c *fiber.Ctx) (string, int64, error) {
+	return authorizedBy(s, c, s.store.ProfileVersion)
+}
+
+// authorizedBy checks the :id parameter and the bearer token with
+// profileByToken, and returns the id (a copy: it outlives the request) and
+// what lookup read.
+func authorizedBy[T any](s *Server, c *fiber.Ctx, lookup func(context.Context, string) (T, string, error)) (string, T, error) {
+	var zero T
 	id := c.Params("id")
 	if !validID(id) {
-		return "", 0, notFound("no such profile")
+		return "", zero, notFound("no such profile")
 	}
 	token, ok := bearerToken(c)
 	if !ok {
-		return "", 0, unauthorized("missing bearer token")
+		return "", zero, unauthorized("missing bearer token")
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	version, want, err := s.store.ProfileVersion(ctx, id)
+	v, err := profileByToken(ctx, id, token, lookup)
+	if err != nil {
+		return "", zero, err
+	}
+	return utils.CopyString(id), v, nil
+}
+
+// profileByToken returns what lookup reads of profile id (with the hash of
+// its token) when token opens it: 404 for an unknown profile, 403 for a
+// token that does not open it.
+func profileByToken[T any](ctx context.Context, id, token string, lookup func(context.Context, string) (T, string, error)) (T, error) {
+	var zero T
+	v, want, err := lookup(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", 0, notFound("no such profile")
+		return zero, notFound("no such profile")
 	}
 	if err != nil {
-		return "", 0, err
+		return zero, err
 	}
-	if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) != 1 {
-		return "", 0, forbidden("this token does not open this profile")
+	if !tokenOpens(token, want) {
+		return zero, forbidden("this token does not open this profile")
 	}
-	return utils.CopyString(id), version, nil
+	return v, nil
+}
+
+// tokenOpens reports whether token is the one whose hash is want, in
+// constant time.
+func tokenOpens(token, want string) bool {
+	return subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) == 1
 }
 
 func bearerToken(c *fiber.Ctx) (string, bool) {

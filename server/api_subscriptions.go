@@ -1,12 +1,8 @@
 package server
 
 import (
-	"crypto/subtle"
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
 
-	"callmatch/store"
 	"callmatch/ui"
 )
 
@@ -36,15 +32,9 @@ func (s *Server) postSubscription(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	p, want, err := s.store.ProfileAuth(ctx, sub.ProfileID)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("no such profile")
-	}
+	p, err := profileByToken(ctx, sub.ProfileID, token, s.store.ProfileAuth)
 	if err != nil {
 		return err
-	}
-	if subtle.ConstantTimeCompare([]byte(hashToken(token)), []byte(want)) != 1 {
-		return forbidden("this token does not open this profile")
 	}
 	retry, err := s.subscribe(c, p, sub)
 	if err != nil {
