@@ -34,6 +34,7 @@ type Query struct {
 	Page          int    // from 1
 	Size          int    // default 20, at most MaxSize
 	Now           time.Time
+	NoHighlights  bool // the hits without highlights and snippets (exports)
 }
 
 // Sort orders.
@@ -156,7 +157,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, ix.hit(h, q.Now))
 	}
-	if text != nil && len(res.Hits) > 0 {
+	if text != nil && len(res.Hits) > 0 && !q.NoHighlights {
 		if err := ix.highlight(ctx, text, out.Hits); err != nil {
 			return Result{}, err
 		}

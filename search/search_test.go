@@ -45,6 +45,28 @@ func callsByID(calls []funding.Call) map[string]*funding.Call {
 	return m
 }
 
+// TestSearchNoHighlights: an export's search finds the same hits in the
+// same order, without the highlights it does not use.
+func TestSearchNoHighlights(t *testing.T) {
+	ix := realIndex(t)
+	with := search(t, ix, Query{Text: "cybersecurity incident", Size: 50})
+	without := search(t, ix, Query{Text: "cybersecurity incident", Size: 50, NoHighlights: true})
+	if with.Total != without.Total || len(with.Hits) != len(without.Hits) || len(with.Hits) == 0 {
+		t.Fatalf("with highlights %d/%d hits, without %d/%d", len(with.Hits), with.Total, len(without.Hits), without.Total)
+	}
+	for i := range with.Hits {
+		if with.Hits[i].ID != without.Hits[i].ID {
+			t.Fatalf("hit %d: %s with highlights, %s without", i, with.Hits[i].ID, without.Hits[i].ID)
+		}
+		if len(without.Hits[i].Highlights) != 0 || len(without.Hits[i].Snippets) != 0 {
+			t.Fatalf("hit %s has highlights though none were asked for", without.Hits[i].ID)
+		}
+	}
+	if len(with.Hits[0].Highlights) == 0 {
+		t.Error("the first hit has no highlights when they were asked for")
+	}
+}
+
 func TestSearchPostQuantumFindsPQCTopicsFirst(t *testing.T) {
 	ix := realIndex(t)
 	res := search(t, ix, Query{Text: "post-quantum"})

@@ -74,7 +74,7 @@ func (s *Server) exportCalls(c *fiber.Ctx) error {
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
 	rows := [][]string{{"id", "title", "programme", "status", "deadline", "budget_min", "budget_max", "url"}}
-	q.Size = search.MaxSize
+	q.Size, q.NoHighlights = search.MaxSize, true // a CSV has no passages
 	for q.Page = 1; len(rows)-1 < maxCSVRows; q.Page++ {
 		res, err := s.index.Search(ctx, q)
 		if err != nil {
