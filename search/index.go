@@ -30,6 +30,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"callmatch/funding"
+	"callmatch/search/vectors"
 )
 
 // Source gives every call the index should hold. The store implements it.
@@ -83,7 +84,10 @@ type Index struct {
 	analyzer analysis.Analyzer
 	vocab    *vocabulary // the words typos are corrected against (spell.go)
 	th       *thesaurus
-	alias    bleve.IndexAlias
+	vec      *vectors.Table // word vectors: the meaning side (semantic.go)
+	// corpusIDs caches the table ids of the vocabulary (corpusWords).
+	corpusIDs atomic.Pointer[corpusIDs]
+	alias     bleve.IndexAlias
 
 	// mu guards cur, curName and calls. Searches hold it (read) for their
 	// whole length so that the index they search and the calls they read
@@ -92,6 +96,7 @@ type Index struct {
 	cur     bleve.Index
 	curName string
 	calls   map[string]*entry
+	centre  *centre // the mean of the calls' vectors (semantic.go)
 	// callsVersion changes with calls (under mu); docEntries caches the
 	// entries by document number of the last snapshot searched.
 	callsVersion uint64
@@ -159,6 +164,9 @@ func (ix *Index) open(ctx context.Context) error {
 		return err
 	}
 	ix.th = th
+	if ix.vec, err = vectors.Load(); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
 	m, err := readMeta(ix.dir)
 	if err != nil {
 		return err
@@ -207,6 +215,7 @@ func (ix *Index) open(ctx context.Context) error {
 		return err
 	}
 	if n == 0 { // a restart is a new generation all the same: caches may hold what a crash lost
+		ix.recentre()
 		ix.gen.Add(1)
 		return ix.writeMeta()
 	}
@@ -301,7 +310,14 @@ func (ix *Index) sync(ctx context.Context, calls []funding.Call) (int, error) {
 		if string(old) != signature(c, now) {
 			changed = append(changed, *c)
 		} else {
-			unchanged = append(unchanged, newEntry(c, now))
+			e := newEntry(c, now)
+			if prev := ix.calls[c.ID]; prev != nil { // the same content: the same vectors
+				e.vecs = prev.vecs
+			} else {
+				d := newDocument(c)
+				e.vecs = newCallVecs(ix.vec, &d)
+			}
+			unchanged = append(unchanged, e)
 		}
 	}
 	if len(unchanged) > 0 {
@@ -453,11 +469,14 @@ func (ix *Index) indexBatch(idx bleve.Index, part []funding.Call, now time.Time,
 		if c.ID == "" {
 			return errors.New("search: a call has no id")
 		}
-		if err := b.Index(c.ID, newDocument(c)); err != nil {
+		d := newDocument(c)
+		if err := b.Index(c.ID, d); err != nil {
 			return fmt.Errorf("search: index %s: %w", c.ID, err)
 		}
 		ix.vocab.addCall(c)
-		entries = append(entries, newEntry(c, now))
+		e := newEntry(c, now)
+		e.vecs = newCallVecs(ix.vec, &d)
+		entries = append(entries, e)
 	}
 	set(entries)
 	if err := idx.Batch(b); err != nil {
@@ -486,6 +505,9 @@ func (ix *Index) setEntries(entries []*entry) {
 	ix.mu.Lock()
 	for _, e := range entries {
 		ix.calls[e.id] = e
+		if e.vecs != nil && ix.centre != nil {
+			e.vecs.apply(ix.centre)
+		}
 	}
 	ix.callsVersion++
 	ix.mu.Unlock()
@@ -527,6 +549,12 @@ func (ix *Index) rebuild(ctx context.Context, calls []funding.Call) error {
 	if err == nil {
 		err = forceMerge(ctx, idx)
 	}
+	c := newCentre(entries, ix.vec.Dims())
+	for _, e := range entries {
+		if e.vecs != nil {
+			e.vecs.apply(c)
+		}
+	}
 	if err != nil {
 		idx.Close()
 		os.RemoveAll(path)
@@ -547,7 +575,7 @@ func (ix *Index) rebuild(ctx context.Context, calls []funding.Call) error {
 	} else {
 		ix.alias.Add(idx)
 	}
-	ix.cur, ix.curName, ix.calls = idx, name, entries
+	ix.cur, ix.curName, ix.calls, ix.centre = idx, name, entries, c
 	ix.callsVersion++
 	ix.mu.Unlock()
 	if oldIdx != nil {
@@ -567,6 +595,7 @@ func (ix *Index) rebuild(ctx context.Context, calls []funding.Call) error {
 func (ix *Index) Generation() int64 { return ix.gen.Load() }
 
 func (ix *Index) bump() error {
+	ix.recentre()
 	ix.gen.Add(1)
 	return ix.writeMeta()
 }
@@ -681,6 +710,7 @@ type entry struct {
 	keywords                  []string
 	trl                       *funding.TRL
 	rules                     []finding
+	vecs                      *callVecs // nil when the call has no known word
 }
 
 func newEntry(c *funding.Call, now time.Time) *entry {
@@ -719,4 +749,17 @@ func (e *entry) statusAt(now time.Time) funding.Status {
 // dates returns a call holding only what StatusAt and NextDeadline read.
 func (e *entry) dates() *funding.Call {
 	return &funding.Call{PortalStatus: e.portalStatus, OpeningDate: e.opening, Deadlines: e.deadlines}
+}
+
+// recentre computes the centre of the calls' vectors again and applies it.
+func (ix *Index) recentre() {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	c := newCentre(ix.calls, ix.vec.Dims())
+	for _, e := range ix.calls {
+		if e.vecs != nil {
+			e.vecs.apply(c)
+		}
+	}
+	ix.centre = c
 }

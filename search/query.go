@@ -70,6 +70,12 @@ type Result struct {
 	// Corrections are the words of the text searched with near words too
 	// (typo tolerance), in the order of the text.
 	Corrections []Correction `json:"-"`
+	// Related are the rare words of the text searched with the calls'
+	// words nearest in meaning too.
+	Related []Related `json:"-"`
+	// Closest says that no call holds every word: the hits are those that
+	// come closest, by the words they hold and by meaning.
+	Closest bool `json:"-"`
 }
 
 // Correction is a word of the search text that was also searched as the
@@ -110,16 +116,15 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	text, corrected, err := ix.textQuery(parseText(q.Text))
+	tq, err := ix.textQuery(parseText(q.Text))
 	if err != nil {
 		return Result{}, err
 	}
-	if id := identifierQuery(q.Text); id != nil && text != nil {
+	text, corrected := tq.strict, tq.corrected
+	id := identifierQuery(q.Text)
+	if id != nil && text != nil {
 		text = bleve.NewDisjunctionQuery(id, text)
 	}
-	fc := newFacetCounter(q.Now)
-	eq := &entryQuery{ix: ix, q: text, keep: keep, seen: fc.add}
-
 	size := q.Size
 	if size <= 0 {
 		size = DefaultSize
@@ -130,6 +135,12 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if from+size > maxResultDepth {
 		from, size = 0, 0 // only the total and the facets
 	}
+	if (q.Sort == "" || q.Sort == SortRelevance) && tq.strict != nil && id == nil {
+		return ix.searchByRelevance(ctx, q, tq, keep, from, size)
+	}
+	fc := newFacetCounter(q.Now)
+	eq := &entryQuery{ix: ix, q: text, keep: keep, seen: fc.add}
+
 	req := bleve.NewSearchRequestOptions(eq, size, from, false)
 	sortBy := q.Sort
 	if sortBy == "" || (sortBy == SortRelevance && text == nil) {
@@ -153,7 +164,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
-	out := Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), Facets: fc.result(), Corrections: corrected}
+	out := Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), Facets: fc.result(), Corrections: corrected, Related: tq.related}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, ix.hit(h, q.Now))
 	}
@@ -358,13 +369,38 @@ func parseText(s string) parsedText {
 	}
 }
 
-// textQuery turns the parsed text into a query over the boosted text
-// fields; nil when nothing searchable is left (stop words, punctuation).
-// The caller holds ix.mu (read).
-func (ix *Index) textQuery(t parsedText) (query.Query, []Correction, error) {
-	var wordQs, must []query.Query
-	var corrected []Correction
+// textQuery is the parsed text as queries over the boosted text fields.
+type textQuery struct {
+	// strict holds every word of a short text (a long one may miss a
+	// few) and every quoted phrase: what a call must say to be a plain hit.
+	strict query.Query
+	// loose holds any of the words (and still every quoted phrase): the
+	// calls that come closest when none says everything.
+	loose query.Query
+	// near scores words that stand together in the text higher where
+	// they stand together in the call; nil for a single word.
+	near      query.Query
+	words     int // searchable words and phrases
+	corrected []Correction
+	related   []Related
+	english   string // the text for the meaning side
+}
+
+// Related is a word of the search text that was also searched as the
+// calls' words nearest to it in meaning (a rare or unknown word).
+type Related struct {
+	Word string
+	Near []string
+}
+
+// textQuery turns the parsed text into queries over the boosted text
+// fields; strict is nil when nothing searchable is left (stop words,
+// punctuation). The caller holds ix.mu (read).
+func (ix *Index) textQuery(t parsedText) (textQuery, error) {
+	var out textQuery
+	var wordQs, must, pairs []query.Query
 	var sp *speller
+	var prev string
 	for _, w := range t.words {
 		p := analyze(ix.analyzer, w)
 		switch len(p.stems()) {
@@ -372,31 +408,52 @@ func (ix *Index) textQuery(t parsedText) (query.Query, []Correction, error) {
 			continue
 		case 1:
 			stem := p.stems()[0]
-			var near []string
+			var near []weightedTerm
 			if letters(w) >= typoMinLetters {
 				if sp == nil {
 					var err error
 					if sp, err = ix.newSpeller(); err != nil {
-						return nil, nil, err
+						return textQuery{}, err
 					}
 					defer sp.Close()
 				}
 				cs, err := sp.corrections(w, stem)
 				if err != nil {
-					return nil, nil, err
+					return textQuery{}, err
 				}
 				if len(cs) > 0 {
 					c := Correction{Word: w}
 					for _, x := range cs {
-						near = append(near, x.stem)
+						near = append(near, weightedTerm{x.stem, correctionBoost})
 						c.Near = append(c.Near, x.word)
 					}
-					corrected = append(corrected, c)
+					out.corrected = append(out.corrected, c)
+				}
+				rel, err := ix.related(sp, w, stem)
+				if err != nil {
+					return textQuery{}, err
+				}
+				if len(rel) > 0 {
+					r := Related{Word: w}
+					for _, x := range rel {
+						if !slices.ContainsFunc(near, func(n weightedTerm) bool { return n.term == x.stem }) {
+							near = append(near, weightedTerm{x.stem, x.weight})
+							r.Near = append(r.Near, x.word)
+						}
+					}
+					if len(r.Near) > 0 {
+						out.related = append(out.related, r)
+					}
 				}
 			}
 			wordQs = append(wordQs, ix.termAnyField(stem, near))
+			if prev != "" {
+				pairs = append(pairs, ix.phraseAnyField(phrase{terms: []string{prev, stem}}))
+			}
+			prev = stem
 		default: // "post-quantum", "AI-driven": a phrase of its own
 			wordQs = append(wordQs, ix.phraseAnyField(p))
+			prev = ""
 		}
 	}
 	for _, ph := range t.phrases {
@@ -410,6 +467,12 @@ func (ix *Index) textQuery(t parsedText) (query.Query, []Correction, error) {
 			must = append(must, ix.phraseAnyField(p))
 		}
 	}
+	out.english = strings.Join(append(slices.Clone(t.words), t.phrases...), " ")
+	out.words = len(wordQs) + len(must)
+	if out.words == 0 {
+		return out, nil
+	}
+	strict, loose := slices.Clone(must), slices.Clone(must)
 	if n := len(wordQs); n > 0 {
 		// Every word of a short query must match; a long one may miss a few.
 		need := n
@@ -418,15 +481,39 @@ func (ix *Index) textQuery(t parsedText) (query.Query, []Correction, error) {
 		}
 		d := bleve.NewDisjunctionQuery(wordQs...)
 		d.SetMin(float64(need))
-		must = append(must, d)
+		strict = append(strict, d)
+		any := bleve.NewDisjunctionQuery(wordQs...)
+		loose = append(loose, any)
 	}
-	switch len(must) {
-	case 0:
-		return nil, nil, nil
-	case 1:
-		return must[0], corrected, nil
+	out.strict, out.loose = conjunction(strict), conjunction(loose)
+	if len(pairs) > 0 {
+		d := bleve.NewDisjunctionQuery(pairs...)
+		d.SetBoost(proximityBoost)
+		out.near = d
 	}
-	return bleve.NewConjunctionQuery(must...), corrected, nil
+	return out, nil
+}
+
+// proximityBoost is the weight of two words of the text found side by
+// side in a call.
+const proximityBoost = 0.6
+
+func conjunction(qs []query.Query) query.Query {
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewConjunctionQuery(qs...)
+}
+
+// withNear adds the proximity scoring to q.
+func withNear(q, near query.Query) query.Query {
+	if near == nil || q == nil {
+		return q
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(q)
+	b.AddShould(near)
+	return b
 }
 
 // identifierQuery finds, above everything else, the call whose portal
@@ -465,9 +552,16 @@ func letters(w string) int {
 	return n
 }
 
+// weightedTerm is a stem searched in place of a word, at a weight below 1.
+type weightedTerm struct {
+	term   string
+	weight float64
+}
+
 // termAnyField matches an analyzed term in any text field, and below it
-// the near stems of a misspelled word (speller.corrections).
-func (ix *Index) termAnyField(term string, near []string) query.Query {
+// the near stems of a misspelled word (speller.corrections) and those
+// nearest in meaning (related).
+func (ix *Index) termAnyField(term string, near []weightedTerm) query.Query {
 	var qs []query.Query
 	for _, f := range textFields {
 		t := bleve.NewTermQuery(term)
@@ -475,9 +569,9 @@ func (ix *Index) termAnyField(term string, near []string) query.Query {
 		t.SetBoost(f.boost)
 		qs = append(qs, t)
 		for _, n := range near {
-			c := bleve.NewTermQuery(n)
+			c := bleve.NewTermQuery(n.term)
 			c.SetField(f.name)
-			c.SetBoost(f.boost * correctionBoost)
+			c.SetBoost(f.boost * n.weight)
 			qs = append(qs, c)
 		}
 	}

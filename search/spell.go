@@ -115,6 +115,22 @@ func lower(w string) string {
 	return w
 }
 
+// size is the number of words.
+func (v *vocabulary) size() int {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return len(v.words)
+}
+
+// each calls fn with every word.
+func (v *vocabulary) each(fn func(w string)) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	for w := range v.words {
+		fn(w)
+	}
+}
+
 // near returns the words within edits of word, with their distance.
 func (v *vocabulary) near(word string, edits int) map[string]int {
 	w := []rune(word)

@@ -22,6 +22,7 @@ import (
 	"hash/crc32"
 	"math"
 	"sort"
+	"sync"
 )
 
 //go:embed vectors.bin
@@ -42,8 +43,17 @@ type Table struct {
 	scale []float32 // per word
 }
 
-// Load parses the embedded table.
-func Load() (*Table, error) { return Parse(embedded) }
+// Load parses the embedded table, once: the table is read-only and shared.
+func Load() (*Table, error) {
+	loaded.once.Do(func() { loaded.t, loaded.err = Parse(embedded) })
+	return loaded.t, loaded.err
+}
+
+var loaded struct {
+	once sync.Once
+	t    *Table
+	err  error
+}
 
 // Parse reads a table in the format of the package comment.
 func Parse(b []byte) (*Table, error) {
@@ -175,6 +185,29 @@ func (t *Table) Nearest(v []float32, k int, keep func(id int32) bool) []Neighbor
 		}
 		copy(best[i+1:], best[i:])
 		best[i] = Neighbor{ID: int32(id), Score: s}
+	}
+	return best
+}
+
+// NearestAmong is Nearest over the words ids only.
+func (t *Table) NearestAmong(v []float32, ids []int32, k int) []Neighbor {
+	var best []Neighbor
+	for _, id := range ids {
+		q := t.q[int(id)*t.dims : int(id+1)*t.dims]
+		var dot float32
+		for i, x := range q {
+			dot += v[i] * float32(x)
+		}
+		s := dot * t.scale[id] / 127
+		if len(best) == k && s <= best[k-1].Score {
+			continue
+		}
+		i := sort.Search(len(best), func(i int) bool { return best[i].Score < s })
+		if len(best) < k {
+			best = append(best, Neighbor{})
+		}
+		copy(best[i+1:], best[i:])
+		best[i] = Neighbor{ID: id, Score: s}
 	}
 	return best
 }
