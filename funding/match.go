@@ -7,6 +7,7 @@ const (
 	ReasonKeyword      = "keyword"        // a profile keyword met the call text
 	ReasonDomain       = "domain"         // a profile domain (through its concepts) met the call text
 	ReasonDescription  = "description"    // words of the profile description met the call text
+	ReasonMeaning      = "meaning"        // a phrase of the profile is close in meaning to a sentence of the call
 	ReasonBudget       = "budget"         // budget fit
 	ReasonDeadline     = "deadline"       // days left to the deadline
 	ReasonTypeOfAction = "type_of_action" // the call's type of action suits the profile

@@ -226,10 +226,42 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 		horizon = o.Now.Add(time.Duration(minDays) * 24 * time.Hour)
 	}
 
+	pool := max(limit, matchPool)
 	srcs := ix.sources(p)
-	if len(srcs) == 0 {
+	ix.mu.RLock()
+	pm := ix.profileMeaning(p)
+	ix.mu.RUnlock()
+	if len(srcs) == 0 && pm == nil {
 		return []funding.Match{}, nil
 	}
+	var out []funding.Match
+	if len(srcs) > 0 {
+		var err error
+		if out, err = ix.matchWords(ctx, p, srcs, o.Now, horizon, pool); err != nil {
+			return nil, err
+		}
+	}
+	if pm != nil {
+		var err error
+		if out, err = ix.withMeaning(ctx, pm, p, out, o.Now, horizon); err != nil {
+			return nil, err
+		}
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	if len(out) > 0 { // scores relative to the best match, 0-100
+		best := out[0].Score
+		for i := range out {
+			out[i].Score = math.Round(1000*out[i].Score/best) / 10
+		}
+	}
+	return out, nil
+}
+
+// matchWords ranks the calls by the profile's words (sources): at most
+// limit matches, each with the reasons a text of the call gave.
+func (ix *Index) matchWords(ctx context.Context, p *funding.Profile, srcs []source, now, horizon time.Time, limit int) ([]funding.Match, error) {
 	var loose []query.Query
 	for _, s := range srcs {
 		if !s.bonus {
@@ -250,7 +282,7 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 	for from := 0; from < 10*pageSize && len(out) < limit; from += pageSize {
 		req := bleve.NewSearchRequestOptions(eq, pageSize, from, false)
 		req.SortByCustom(eq.byScore())
-		n, err := ix.matchPage(ctx, eq, req, termQueries(srcs), p, srcs, o.Now, horizon, limit, &out)
+		n, err := ix.matchPage(ctx, eq, req, termQueries(srcs), p, srcs, now, horizon, limit, &out)
 		if err != nil {
 			return nil, err
 		}
@@ -258,6 +290,58 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 			break
 		}
 	}
+	sortMatches(out)
+	return out, nil
+}
+
+// withMeaning fuses the matches by words (best first) with the calls
+// ranked by meaning, by reciprocal rank; calls found by meaning only are
+// added when they are close enough and a phrase of the profile explains them.
+func (ix *Index) withMeaning(ctx context.Context, pm *profileMeaning, p *funding.Profile, words []funding.Match, now, horizon time.Time) ([]funding.Match, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	sem := ix.byMeaningMatches(pm, p, now, horizon)
+	have := make(map[string]int, len(words))
+	for i, m := range words {
+		have[m.CallID] = i
+	}
+	var need []semCandidate
+	for _, c := range sem {
+		if _, ok := have[c.e.id]; !ok && c.meaning >= matchMeaningMin {
+			need = append(need, c)
+		}
+	}
+	extra, err := ix.explainMeaning(ctx, pm, need, p, now)
+	if err != nil {
+		return nil, err
+	}
+	score := make(map[string]float64, len(words)+len(extra))
+	for i, m := range words {
+		score[m.CallID] += fuseLexical / float64(fuseK+i+1)
+	}
+	for j, c := range sem {
+		if _, ok := have[c.e.id]; ok {
+			score[c.e.id] += fuseMeaning / float64(fuseK+j+1)
+		} else if _, ok := extra[c.e.id]; ok {
+			score[c.e.id] += fuseMeaning / float64(fuseK+j+1)
+		}
+	}
+	out := make([]funding.Match, 0, len(words)+len(extra))
+	for _, m := range words {
+		m.Score = score[m.CallID]
+		out = append(out, m)
+	}
+	for _, c := range sem {
+		if m, ok := extra[c.e.id]; ok {
+			m.Score = score[c.e.id]
+			out = append(out, m)
+		}
+	}
+	sortMatches(out)
+	return out, nil
+}
+
+func sortMatches(out []funding.Match) {
 	slices.SortStableFunc(out, func(a, b funding.Match) int {
 		switch {
 		case a.Score != b.Score:
@@ -270,16 +354,6 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 		}
 		return strings.Compare(a.CallID, b.CallID)
 	})
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	if len(out) > 0 { // scores relative to the best match, 0-100
-		best := out[0].Score
-		for i := range out {
-			out[i].Score = math.Round(1000*out[i].Score/best) / 10
-		}
-	}
-	return out, nil
 }
 
 // matchPage picks one page of candidates, keeps those that pass the hard
