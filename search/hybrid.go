@@ -23,7 +23,7 @@ import (
 const (
 	fuseK       = 60
 	fuseLexical = 1.0
-	fuseMeaning = 0.8
+	fuseMeaningX = 0.8
 	fuseDepth   = 100 // hits of each ranking fused, at least
 	semPool     = 200 // calls whose passages are scored, by their whole vector first
 	semAdd      = 0.55
@@ -174,3 +174,5 @@ func (ix *Index) entryHit(e *entry, score float64, now time.Time) Hit {
 	return Hit{ID: e.id, Title: e.title, Programme: e.programme, URL: e.url, Score: score,
 		Status: d.StatusAt(now), Deadline: d.NextDeadline(now), BudgetMin: e.budgetMin, BudgetMax: e.budgetMax}
 }
+
+var fuseMeaning = 0.8

@@ -486,6 +486,14 @@ func (ix *Index) textQuery(t parsedText) (textQuery, error) {
 		loose = append(loose, any)
 	}
 	out.strict, out.loose = conjunction(strict), conjunction(loose)
+	if len(t.phrases) == 0 {
+		// The thesaurus's concepts of the words ("ethical hacking" is
+		// "penetration testing" in the calls): a call that says one is a hit.
+		if cs := ix.conceptQueries(t.words); len(cs) > 0 {
+			out.strict = bleve.NewDisjunctionQuery(append([]query.Query{out.strict}, cs...)...)
+			out.loose = bleve.NewDisjunctionQuery(append([]query.Query{out.loose}, cs...)...)
+		}
+	}
 	if len(pairs) > 0 {
 		d := bleve.NewDisjunctionQuery(pairs...)
 		d.SetBoost(proximityBoost)
@@ -493,6 +501,32 @@ func (ix *Index) textQuery(t parsedText) (textQuery, error) {
 	}
 	return out, nil
 }
+
+// conceptQueries look for the thesaurus concepts of the words in any
+// text field, below the words themselves.
+func (ix *Index) conceptQueries(words []string) []query.Query {
+	var qs []query.Query
+	for _, x := range ix.th.expand(analyze(ix.analyzer, strings.Join(words, " "))) {
+		p := analyze(ix.analyzer, x.concept)
+		var q query.Query
+		switch len(p.stems()) {
+		case 0:
+			continue
+		case 1:
+			q = ix.termAnyField(p.stems()[0], nil)
+		default:
+			q = ix.phraseAnyField(p)
+		}
+		if b, ok := q.(query.BoostableQuery); ok {
+			b.SetBoost(conceptBoost)
+		}
+		qs = append(qs, q)
+	}
+	return qs
+}
+
+// conceptBoost is the weight of a thesaurus concept of the text.
+const conceptBoost = 0.5
 
 // proximityBoost is the weight of two words of the text found side by
 // side in a call.
