@@ -11,56 +11,107 @@ func (g *Glossary) Detect(text string) string {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	s.toks = tokenize(text, s.toks[:0])
-	return g.detect(s.toks)
+	return g.detect(s)
 }
 
-func (g *Glossary) detect(toks []token) string {
+// Votes on a token (bits of scratch.hits).
+const (
+	hitStop = 1 << iota // a function word in some language
+	hitFr               // in the French glossary
+	hitNl               // in the Dutch glossary
+	skip                // votes for no language
+)
+
+// detect reads s.toks; it uses s.words and s.hits as scratch space.
+func (g *Glossary) detect(s *scratch) string {
 	// Scores count half votes: a whole vote is 2.
 	var en, fr, nl int
-	frl, nll := g.langs["fr"], g.langs["nl"]
-	for _, t := range toks {
+	s.hits = s.hits[:0]
+	for _, t := range s.toks {
+		var h uint8
 		w := t.word
 		if t.elided {
 			fr += 2
 		}
-		if g.neutral[w] {
-			continue
-		}
-		stopEn, stopFr, stopNl := englishStop[w], frl.stop[w], nll.stop[w]
-		if stopEn || stopFr || stopNl {
-			if stopEn {
+		f, n := spellingHints(t.lower)
+		fr += f
+		nl += n
+		switch {
+		case g.neutral[w]:
+			h = skip
+		case englishStop[w] || g.langs["fr"].stop[w] || g.langs["nl"].stop[w]:
+			h = hitStop
+			if englishStop[w] {
 				en += 2
 			}
-			if stopFr {
+			if g.langs["fr"].stop[w] {
 				fr += 2
 			}
-			if stopNl {
+			if g.langs["nl"].stop[w] {
 				nl += 2
 			}
+		}
+		s.hits = append(s.hits, h)
+	}
+	// Glossary words and phrases. A phrase is a vote of its own:
+	// "jeune pousse", "slimme meters".
+	for _, code := range Languages {
+		l := g.langs[code]
+		bit, score := uint8(hitFr), &fr
+		if code == "nl" {
+			bit, score = hitNl, &nl
+		}
+		s.words = l.phraseWords(s.toks, s.words[:0])
+		ws := s.words
+		for i := 0; i < len(ws); {
+			n, e := l.longest(ws[i:], &s.key)
+			if e >= 0 && l.entries[e].loan {
+				// Written alike in English ("big data", "solutions"): no vote.
+				for _, w := range ws[i : i+n] {
+					s.hits[w.tok.i] |= skip
+				}
+				i += n
+				continue
+			}
+			if e < 0 {
+				w := ws[i].tok
+				if !ws[i].stop && code == "nl" && s.hits[w.i] == 0 && len(w.word) >= 2*minPart && g.splittable(w.word) && !g.isEnglish(w.lower) {
+					if _, ok := l.compound(dehyphen(w.word)); ok {
+						s.hits[w.i] |= bit
+					}
+				}
+				i++
+				continue
+			}
+			if n > 1 {
+				*score += 2
+			}
+			for _, w := range ws[i : i+n] {
+				if s.hits[w.tok.i]&(hitStop|skip) == 0 {
+					s.hits[w.tok.i] |= bit
+				}
+			}
+			i += n
+		}
+	}
+	for i, t := range s.toks {
+		h := s.hits[i]
+		if h&(hitStop|skip) != 0 {
 			continue
 		}
 		isEn := g.isEnglish(t.lower)
-		_, inFr := frl.keys[stem("fr", dehyphen(w))]
-		_, inNl := nll.keys[stem("nl", dehyphen(w))]
-		if !inNl && !isEn && len(w) >= 2*minPart {
-			_, inNl = nll.compound(dehyphen(w))
-		}
 		switch {
-		case isEn && (inFr || inNl):
-			// "transport", "innovation", "detection": no vote.
-		case isEn:
+		case isEn && h == 0:
 			en += 2
-		case inFr || inNl:
-			if inFr {
+		case isEn:
+			// "transport", "innovation", "detection": written alike, no vote.
+		default:
+			if h&hitFr != 0 {
 				fr += 2
 			}
-			if inNl {
+			if h&hitNl != 0 {
 				nl += 2
 			}
-		default:
-			f, n := spellingHints(t.lower)
-			fr += f
-			nl += n
 		}
 	}
 	switch {
@@ -87,13 +138,13 @@ func (g *Glossary) isEnglish(w string) bool {
 	return strings.HasSuffix(w, "s") && g.english[w[:len(w)-1]]
 }
 
-// spellingHints gives half votes to words no table knows: French accents,
-// Dutch "ij", "aa", "uu".
+// spellingHints gives half votes for spelling: French accents; Dutch "ij",
+// "aa", "uu" and the diaeresis of "financiële", "efficiënt".
 func spellingHints(w string) (fr, nl int) {
 	if strings.ContainsAny(w, "éèêàâçùûôîœ") {
 		fr = 1
 	}
-	if strings.Contains(w, "ij") || strings.Contains(w, "aa") || strings.Contains(w, "uu") {
+	if strings.Contains(w, "ij") || strings.Contains(w, "aa") || strings.Contains(w, "uu") || strings.ContainsAny(w, "ëï") {
 		nl = 1
 	}
 	return fr, nl

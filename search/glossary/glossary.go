@@ -34,7 +34,7 @@ type language struct {
 	entries  []entry
 	keys     map[string]int32   // stems of the content words, joined by ' ' -> entries[i]
 	alts     map[string][]int32 // keys that several entries with different English share
-	parts    map[string]int32 // a single word as written (folded, no hyphen) -> entries[i], for compound parts
+	parts    map[string]int32   // a single word as written (folded, no hyphen) -> entries[i], for compound parts
 	maxWords int
 	stop     map[string]bool // function words (folded): dropped
 	joiners  map[string]bool // function words that may sit inside a phrase ("sécurité des réseaux")
@@ -45,6 +45,7 @@ type entry struct {
 	source  string
 	english string
 	form    string // content words, folded, without hyphens, joined by ' '
+	loan    bool   // written as in English ("big data", "open source")
 	line    int
 }
 
@@ -157,7 +158,9 @@ func parse(code, text string) (*language, error) {
 			continue
 		}
 		idx := int32(len(l.entries))
-		l.entries = append(l.entries, entry{source: source, english: english, form: strings.Join(form, " "), line: n})
+		e := entry{source: source, english: english, form: strings.Join(form, " "), line: n}
+		e.loan = e.form == dehyphen(fold(lowerString(english)))
+		l.entries = append(l.entries, e)
 		bySource[norm] = idx
 		// Entries that share a stem ("programme", "programmation") are told
 		// apart by the input's spelling: see lookup.
@@ -190,7 +193,8 @@ func parse(code, text string) (*language, error) {
 
 // lookup returns the entry of key. When several entries share the key, the
 // one whose spelling shares the longest beginning with form wins
-// ("programmes" is a "programme", not a "programmation"); on a tie, the first.
+// ("programmes" is a "programme", not a "programmation"); on a tie, the one
+// closest in length ("veilige" is "veilig", not "veiligheid"), then the first.
 func (l *language) lookup(key string, form func() string) (int32, bool) {
 	e, ok := l.keys[key]
 	if !ok {
@@ -201,10 +205,15 @@ func (l *language) lookup(key string, form func() string) (int32, bool) {
 		return e, true
 	}
 	in := form()
-	best := -1
+	best, gap := -1, 0
 	for _, a := range alts {
-		if n := commonPrefix(in, l.entries[a].form); n > best {
-			best, e = n, a
+		f := l.entries[a].form
+		n, d := commonPrefix(in, f), len(f)-len(in)
+		if d < 0 {
+			d = -d
+		}
+		if n > best || n == best && d < gap {
+			best, gap, e = n, d, a
 		}
 	}
 	return e, true

@@ -12,6 +12,7 @@ import (
 
 // token is one word of the input.
 type token struct {
+	i          int    // index in the tokens of the input
 	start, end int    // bytes of the word in the input, as written (after an elision)
 	word       string // lower case, accents folded, elision and 's removed
 	lower      string // lower case with its accents, for Detect
@@ -76,7 +77,9 @@ func tokenize(text string, toks []token) []token {
 			}
 			break
 		}
-		toks = append(toks, makeToken(text, start, end, brk, punct))
+		t := makeToken(text, start, end, brk, punct)
+		t.i = len(toks)
+		toks = append(toks, t)
 		brk, punct = false, 0
 	}
 	return toks

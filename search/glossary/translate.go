@@ -11,8 +11,8 @@ type Term struct{ Source, English string }
 
 // word is a content word of the input on its way to English.
 type word struct {
-	tok token
-	key string // stem in the input's language, hyphens removed
+	tok  token
+	key  string // stem in the input's language, hyphens removed
 	brk  bool   // a phrase cannot run from the previous word to this one
 	stop bool   // a function word: inside phrases only, never in the output
 }
@@ -21,6 +21,7 @@ type scratch struct {
 	toks  []token
 	words []word
 	key   []byte
+	hits  []uint8
 	out   strings.Builder
 }
 
@@ -36,40 +37,14 @@ func (g *Glossary) Translate(text, lang string) (string, []Term) {
 	defer scratchPool.Put(s)
 	s.toks = tokenize(text, s.toks[:0])
 	if lang == "" {
-		lang = g.detect(s.toks)
+		lang = g.detect(s)
 	}
 	l := g.langs[lang]
 	if l == nil {
 		return text, nil
 	}
 
-	// The words a phrase may cover: content words and the function words
-	// that are not joiners ("recherche et innovation"); joiners are dropped
-	// here, and punctuation breaks phrases.
-	s.words = s.words[:0]
-	brk := true
-	var punct byte
-	for _, t := range s.toks {
-		brk = brk || t.brk
-		if punct == 0 || punct == ',' {
-			if t.punct != 0 {
-				punct = t.punct
-			}
-		}
-		if l.joiners[t.word] {
-			continue
-		}
-		w := word{tok: t, brk: brk, stop: l.stop[t.word]}
-		if w.stop {
-			w.key = t.word
-		} else {
-			w.key = stem(lang, dehyphen(t.word))
-			w.tok.punct = punct
-			punct = 0
-		}
-		s.words = append(s.words, w)
-		brk = false
-	}
+	s.words = l.phraseWords(s.toks, s.words[:0])
 
 	var terms []Term
 	out := &s.out
@@ -110,6 +85,36 @@ func (g *Glossary) Translate(text, lang string) (string, []Term) {
 		i++
 	}
 	return strings.Clone(out.String()), terms
+}
+
+// phraseWords returns the words a phrase may cover: content words and the
+// function words that are not joiners ("recherche et innovation"); joiners
+// are dropped, and punctuation breaks phrases.
+func (l *language) phraseWords(toks []token, words []word) []word {
+	brk := true
+	var punct byte
+	for _, t := range toks {
+		brk = brk || t.brk
+		if punct == 0 || punct == ',' {
+			if t.punct != 0 {
+				punct = t.punct
+			}
+		}
+		if l.joiners[t.word] {
+			continue
+		}
+		w := word{tok: t, brk: brk, stop: l.stop[t.word]}
+		if w.stop {
+			w.key = t.word
+		} else {
+			w.key = stem(l.code, dehyphen(t.word))
+			w.tok.punct = punct
+			punct = 0
+		}
+		words = append(words, w)
+		brk = false
+	}
+	return words
 }
 
 func writeWord(b *strings.Builder, w string) {
@@ -184,20 +189,31 @@ func (l *language) word(w, key string, split bool) (string, bool) {
 
 // hyphenParts carries over the parts of an unknown hyphenated word one by one
 // ("cloud-gebaseerde" -> "cloud based").
+// A word none of whose parts is known stays whole ("Saint-Gilles").
 func (g *Glossary) hyphenParts(l *language, out *strings.Builder, terms *[]Term, src string) {
-	for _, part := range strings.FieldsFunc(src, func(r rune) bool { return isHyphen(r) }) {
+	parts := strings.FieldsFunc(src, isHyphen)
+	ens := make([]string, len(parts))
+	known := false
+	for i, part := range parts {
 		w := fold(lowerString(part))
-		if l.stop[w] {
-			continue
+		if en, ok := l.word(w, stem(l.code, w), g.splittable(w)); ok && !l.stop[w] {
+			ens[i], known = en, true
 		}
-		if en, ok := l.word(w, stem(l.code, w), g.splittable(w)); ok {
-			writeWord(out, en)
-			if !strings.EqualFold(part, en) {
-				*terms = append(*terms, Term{Source: part, English: en})
+	}
+	if !known {
+		writeWord(out, src)
+		return
+	}
+	for i, part := range parts {
+		switch {
+		case ens[i] != "":
+			writeWord(out, ens[i])
+			if !strings.EqualFold(part, ens[i]) {
+				*terms = append(*terms, Term{Source: part, English: ens[i]})
 			}
-			continue
+		case !l.stop[fold(lowerString(part))]:
+			writeWord(out, part)
 		}
-		writeWord(out, part)
 	}
 }
 
