@@ -89,7 +89,7 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 		}
 	}
 	fused := fuse(lex, sem)
-	out := Result{Total: total, Facets: fc.result(), Corrections: tq.corrected, Related: tq.related,
+	out := Result{Total: total, Facets: fc.result(), Corrections: tq.corrected, Related: tq.related, Translated: tq.translated,
 		Closest: closest && len(fused) > 0, Hits: []Hit{}}
 	if from < len(fused) {
 		for _, r := range fused[from:min(len(fused), from+size)] {

@@ -30,6 +30,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"callmatch/funding"
+	"callmatch/search/glossary"
 	"callmatch/search/vectors"
 )
 
@@ -85,6 +86,7 @@ type Index struct {
 	vocab    *vocabulary // the words typos are corrected against (spell.go)
 	th       *thesaurus
 	vec      *vectors.Table // word vectors: the meaning side (semantic.go)
+	gl       *glossary.Glossary // French and Dutch carried over to English
 	// corpusIDs caches the table ids of the vocabulary (corpusWords).
 	corpusIDs atomic.Pointer[corpusIDs]
 	alias     bleve.IndexAlias
@@ -165,6 +167,9 @@ func (ix *Index) open(ctx context.Context) error {
 	}
 	ix.th = th
 	if ix.vec, err = vectors.Load(); err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	if ix.gl, err = glossary.Load(); err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
 	m, err := readMeta(ix.dir)

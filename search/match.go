@@ -104,8 +104,13 @@ func (ix *Index) sources(p *funding.Profile) []source {
 	}
 	var expansions []source
 	for _, k := range p.Keywords {
-		kp := analyze(ix.analyzer, k)
-		add(source{kind: funding.ReasonKeyword, term: k, p: kp, weight: weightKeyword})
+		en, _ := ix.english(k) // a French or Dutch keyword is looked for in English
+		var via string
+		if !strings.EqualFold(en, k) {
+			via = en
+		}
+		kp := analyze(ix.analyzer, en)
+		add(source{kind: funding.ReasonKeyword, term: k, concept: via, p: kp, weight: weightKeyword})
 		for _, x := range ix.th.expand(kp) {
 			expansions = append(expansions, source{kind: funding.ReasonKeyword, term: k, concept: x.concept,
 				p: analyze(ix.analyzer, x.concept), weight: weightKeywordConcept})
@@ -120,9 +125,12 @@ func (ix *Index) sources(p *funding.Profile) []source {
 		}
 	}
 	if p.Description != "" {
-		dp := analyze(ix.analyzer, p.Description)
+		desc, terms := ix.english(p.Description)
+		from := newSourceOf(terms)
+		dp := analyze(ix.analyzer, desc)
 		for _, x := range ix.th.expand(dp) {
-			add(source{kind: funding.ReasonDescription, term: x.via, concept: x.concept,
+			term, _ := from.term(x.via)
+			add(source{kind: funding.ReasonDescription, term: term, concept: x.concept,
 				p: analyze(ix.analyzer, x.concept), weight: weightDescConcept})
 		}
 		generic := map[string]bool{}
@@ -136,14 +144,15 @@ func (ix *Index) sources(p *funding.Profile) []source {
 			maxWords = maxDescriptionWordsBeside
 		}
 		n := 0
-		for _, w := range descriptionWords(ix, p.Description) {
+		for _, w := range descriptionWords(ix, desc) {
 			if n >= maxWords || generic[w.key()] || len(w.text) < 3 {
 				continue
 			}
 			if _, dup := seen[w.key()]; dup {
 				continue
 			}
-			add(source{kind: funding.ReasonDescription, term: w.text, p: w, weight: weightDescWord,
+			term, via := from.term(w.text)
+			add(source{kind: funding.ReasonDescription, term: term, concept: via, p: w, weight: weightDescWord,
 				bonus: len(p.Keywords) > 0 || len(p.Domains) > 0})
 			n++
 		}

@@ -12,6 +12,7 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 
 	"callmatch/funding"
+	"callmatch/search/glossary"
 	"callmatch/search/vectors"
 )
 
@@ -249,7 +250,44 @@ func partText(v any, ref partRef) string {
 	return text[ref.start:ref.end]
 }
 
-// english carries text over to English when it is French or Dutch.
-func (ix *Index) english(text string) (string, []string) {
-	return text, nil
+// english carries text over to English when it is French or Dutch
+// (detected); English text comes back as it is.
+func (ix *Index) english(text string) (string, []glossary.Term) {
+	if strings.TrimSpace(text) == "" {
+		return text, nil
+	}
+	lang := ix.gl.Detect(text)
+	if lang == "en" {
+		return text, nil
+	}
+	return ix.gl.Translate(text, lang)
+}
+
+// sourceOf maps the English words of carried-over terms back to the
+// words the profile wrote: a reason names the profile's own word.
+type sourceOf map[string]glossary.Term
+
+func newSourceOf(terms []glossary.Term) sourceOf {
+	if len(terms) == 0 {
+		return nil
+	}
+	m := sourceOf{}
+	for _, t := range terms {
+		m[strings.ToLower(t.English)] = t
+		for _, w := range strings.Fields(strings.ToLower(t.English)) {
+			if _, ok := m[w]; !ok {
+				m[w] = t
+			}
+		}
+	}
+	return m
+}
+
+// term returns the profile's word for an English word or phrase, and
+// the English it was carried over as ("" when it was written so).
+func (s sourceOf) term(english string) (string, string) {
+	if t, ok := s[strings.ToLower(english)]; ok && !strings.EqualFold(t.Source, english) {
+		return t.Source, t.English
+	}
+	return english, ""
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"callmatch/funding"
+	"callmatch/search/glossary"
 )
 
 // Query is a search for calls. Text is plain words and "quoted phrases";
@@ -73,6 +74,9 @@ type Result struct {
 	// Related are the rare words of the text searched with the calls'
 	// words nearest in meaning too.
 	Related []Related `json:"-"`
+	// Translated are the French or Dutch words of the text, searched as
+	// their English words.
+	Translated []glossary.Term `json:"-"`
 	// Closest says that no call holds every word: the hits are those that
 	// come closest, by the words they hold and by meaning.
 	Closest bool `json:"-"`
@@ -116,10 +120,12 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	tq, err := ix.textQuery(parseText(q.Text))
+	english, translated := ix.englishQuery(q.Text)
+	tq, err := ix.textQuery(parseText(english))
 	if err != nil {
 		return Result{}, err
 	}
+	tq.translated = translated
 	text, corrected := tq.strict, tq.corrected
 	id := identifierQuery(q.Text)
 	if id != nil && text != nil {
@@ -164,7 +170,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("search: %w", err)
 	}
-	out := Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), Facets: fc.result(), Corrections: corrected, Related: tq.related}
+	out := Result{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits)), Facets: fc.result(), Corrections: corrected, Related: tq.related, Translated: translated}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, ix.hit(h, q.Now))
 	}
@@ -384,6 +390,8 @@ type textQuery struct {
 	corrected []Correction
 	related   []Related
 	english   string // the text for the meaning side
+	// translated are the French or Dutch words searched in English.
+	translated []glossary.Term
 }
 
 // Related is a word of the search text that was also searched as the
@@ -548,6 +556,29 @@ func withNear(q, near query.Query) query.Query {
 	b.AddMust(q)
 	b.AddShould(near)
 	return b
+}
+
+// englishQuery carries a French or Dutch search text over to English,
+// words and quoted phrases apart; English text comes back as it is.
+func (ix *Index) englishQuery(text string) (string, []glossary.Term) {
+	t := parseText(text)
+	all := strings.Join(append(slices.Clone(t.words), t.phrases...), " ")
+	if strings.TrimSpace(all) == "" {
+		return text, nil
+	}
+	lang := ix.gl.Detect(all)
+	if lang == "en" {
+		return text, nil
+	}
+	en, terms := ix.gl.Translate(strings.Join(t.words, " "), lang)
+	var b strings.Builder
+	b.WriteString(en)
+	for _, ph := range t.phrases {
+		pe, pt := ix.gl.Translate(ph, lang)
+		terms = append(terms, pt...)
+		b.WriteString(` "` + pe + `"`)
+	}
+	return b.String(), terms
 }
 
 // identifierQuery finds, above everything else, the call whose portal
