@@ -248,6 +248,11 @@ func (tr translator) Reason(r funding.Reason) string {
 		who = tr.T("reason.domain", tr.Domain(r.Term))
 	case funding.ReasonDescription:
 		who = tr.T("reason.description", r.Term)
+	case funding.ReasonMeaning:
+		if r.Concept != "" && !strings.EqualFold(r.Concept, r.Term) {
+			return tr.T("reason.meaning_via", r.Term, r.Concept, tr.field(r.Field))
+		}
+		return tr.T("reason.meaning", r.Term, tr.field(r.Field))
 	case funding.ReasonProgramme:
 		return tr.T("reason.programme", tr.Programme(r.Term))
 	case funding.ReasonTypeOfAction:
@@ -264,13 +269,15 @@ func (tr translator) Reason(r funding.Reason) string {
 	if r.Concept != "" && !strings.EqualFold(r.Concept, r.Term) {
 		who += " " + tr.T("reason.via", r.Concept)
 	}
-	field := r.Field
-	if _, ok := tr.en["field."+field]; ok {
-		field = tr.T("field." + field)
-	} else {
-		field = strings.ReplaceAll(field, "_", " ")
+	return who + " " + tr.T("reason.met", tr.field(r.Field))
+}
+
+// field names a call field of a reason.
+func (tr translator) field(f string) string {
+	if _, ok := tr.en["field."+f]; ok {
+		return tr.T("field." + f)
 	}
-	return who + " " + tr.T("reason.met", field)
+	return strings.ReplaceAll(f, "_", " ")
 }
 
 // Eligibility writes a rule check's lead in the interface language.
