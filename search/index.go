@@ -55,6 +55,7 @@ type options struct {
 	thesaurusPath string
 	now           func() time.Time
 	batchSize     int
+	fusion        Fusion
 }
 
 // WithLockTimeout sets how long Open waits for another process to let go of

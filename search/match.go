@@ -324,25 +324,30 @@ func (ix *Index) withMeaning(ctx context.Context, pm *profileMeaning, p *funding
 	if err != nil {
 		return nil, err
 	}
-	score := make(map[string]float64, len(words)+len(extra))
-	for i, m := range words {
-		score[m.CallID] += fuseLexical / float64(fuseK+i+1)
+	var lmax float64
+	for _, m := range words {
+		lmax = max(lmax, m.Score)
 	}
+	semAt := make(map[string]int, len(sem))
 	for j, c := range sem {
-		if _, ok := have[c.e.id]; ok {
-			score[c.e.id] += fuseMeaning / float64(fuseK+j+1)
-		} else if _, ok := extra[c.e.id]; ok {
-			score[c.e.id] += fuseMeaning / float64(fuseK+j+1)
+		semAt[c.e.id] = j
+	}
+	rankOf := func(id string) (int, float64) {
+		if j, ok := semAt[id]; ok {
+			return j, sem[j].meaning
 		}
+		return -1, 0
 	}
 	out := make([]funding.Match, 0, len(words)+len(extra))
-	for _, m := range words {
-		m.Score = score[m.CallID]
+	for i, m := range words {
+		sr, ss := rankOf(m.CallID)
+		m.Score = ix.fused(i, m.Score, lmax, sr, ss)
 		out = append(out, m)
 	}
 	for _, c := range sem {
 		if m, ok := extra[c.e.id]; ok {
-			m.Score = score[c.e.id]
+			sr, ss := rankOf(c.e.id)
+			m.Score = ix.fused(-1, 0, lmax, sr, ss)
 			out = append(out, m)
 		}
 	}
