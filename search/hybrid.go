@@ -223,4 +223,3 @@ func (ix *Index) entryHit(e *entry, score float64, now time.Time) Hit {
 	return Hit{ID: e.id, Title: e.title, Programme: e.programme, URL: e.url, Score: score,
 		Status: d.StatusAt(now), Deadline: d.NextDeadline(now), BudgetMin: e.budgetMin, BudgetMax: e.budgetMax}
 }
-

@@ -86,7 +86,7 @@ type Index struct {
 	analyzer analysis.Analyzer
 	vocab    *vocabulary // the words typos are corrected against (spell.go)
 	th       *thesaurus
-	vec      *vectors.Table // word vectors: the meaning side (semantic.go)
+	vec      *vectors.Table     // word vectors: the meaning side (semantic.go)
 	gl       *glossary.Glossary // French and Dutch carried over to English
 	// corpusIDs caches the table ids of the vocabulary (corpusWords).
 	corpusIDs atomic.Pointer[corpusIDs]
