@@ -476,6 +476,9 @@ func (ix *Index) textQuery(t parsedText) (textQuery, error) {
 		}
 	}
 	out.english = strings.Join(append(slices.Clone(t.words), t.phrases...), " ")
+	for _, c := range out.corrected { // a typo means its nearest word
+		out.english += " " + c.Near[0]
+	}
 	out.words = len(wordQs) + len(must)
 	if out.words == 0 {
 		return out, nil
