@@ -65,6 +65,14 @@ type searchPage struct {
 	// Corrected says which words were also searched as near words
 	// (typo tolerance): “securty”: security.
 	Corrected string
+	// Related says which rare words were also searched as the calls'
+	// words nearest in meaning: “hackers”: intruders, malicious.
+	Related string
+	// Translated says which French or Dutch words were searched in
+	// English: “versleuteling”: encryption.
+	Translated string
+	// Closest: no call holds every word; the hits come closest.
+	Closest bool
 }
 
 // searchParams are the query parameters of a search (page and size apart):
@@ -109,6 +117,15 @@ func (s *Server) showSearchPage(c *fiber.Ctx) error {
 		corrected = append(corrected, "“"+c.Word+"”: "+strings.Join(c.Near, ", "))
 	}
 	page.Corrected = strings.Join(corrected, "; ")
+	var related, translated []string
+	for _, r := range res.Related {
+		related = append(related, "“"+r.Word+"”: "+strings.Join(r.Near, ", "))
+	}
+	for _, t := range res.Translated {
+		translated = append(translated, "“"+t.Source+"”: "+t.English)
+	}
+	page.Related, page.Translated = strings.Join(related, "; "), strings.Join(translated, "; ")
+	page.Closest = res.Closest
 	for _, h := range res.Hits {
 		v := searchHitView{ID: h.ID, Title: h.Title, Programme: h.Programme, Status: h.Status, Deadline: h.Deadline,
 			BudgetMin: h.BudgetMin, BudgetMax: h.BudgetMax}
