@@ -38,7 +38,11 @@ type language struct {
 	maxWords int
 	stop     map[string]bool // function words (folded): dropped
 	joiners  map[string]bool // function words that may sit inside a phrase ("sécurité des réseaux")
+	stems    stemCache
 }
+
+// stem returns the stem of the folded word w.
+func (l *language) stem(w string) string { return l.stems.stem(l.code, w) }
 
 // entry is one line of a glossary file.
 type entry struct {
@@ -99,6 +103,7 @@ func parse(code, text string) (*language, error) {
 		parts:   make(map[string]int32, 2048),
 		stop:    make(map[string]bool),
 		joiners: make(map[string]bool),
+		stems:   stemCache{m: make(map[string]string, 4096), max: maxCachedStems},
 	}
 	for _, w := range stopWords[code] {
 		l.stop[w] = true
@@ -141,7 +146,7 @@ func parse(code, text string) (*language, error) {
 				// Kept in the key: "recherche et innovation" needs its "et".
 				key = append(key, t.word...)
 			} else {
-				key = append(key, stem(code, dehyphen(t.word))...)
+				key = append(key, l.stem(dehyphen(t.word))...)
 				content++
 			}
 			form = append(form, dehyphen(t.word))

@@ -28,7 +28,8 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // Translate carries text in lang ("fr" or "nl"; "" = Detect; "en" = returned
-// unchanged) over to English: known phrases (longest match first) and words
+// unchanged; a text that French and Dutch claim alike is carried over) over
+// to English: known phrases (longest match first) and words
 // become their English words; unknown words are kept as written (names,
 // English loanwords); French or Dutch function words are dropped. It returns
 // the English text and the carried-over terms in input order.
@@ -37,7 +38,7 @@ func (g *Glossary) Translate(text, lang string) (string, []Term) {
 	defer scratchPool.Put(s)
 	s.toks = tokenize(text, s.toks[:0])
 	if lang == "" {
-		lang = g.detect(s)
+		_, lang = g.detect(s)
 	}
 	l := g.langs[lang]
 	if l == nil {
@@ -107,7 +108,7 @@ func (l *language) phraseWords(toks []token, words []word) []word {
 		if w.stop {
 			w.key = t.word
 		} else {
-			w.key = stem(l.code, dehyphen(t.word))
+			w.key = l.stem(dehyphen(t.word))
 			w.tok.punct = punct
 			punct = 0
 		}
@@ -196,7 +197,7 @@ func (g *Glossary) hyphenParts(l *language, out *strings.Builder, terms *[]Term,
 	known := false
 	for i, part := range parts {
 		w := fold(lowerString(part))
-		if en, ok := l.word(w, stem(l.code, w), g.splittable(w)); ok && !l.stop[w] {
+		if en, ok := l.word(w, l.stem(w), g.splittable(w)); ok && !l.stop[w] {
 			ens[i], known = en, true
 		}
 	}
@@ -256,7 +257,7 @@ func (l *language) compound(w string) (string, bool) {
 func (l *language) split(w string, parts []int32) ([]int32, bool) {
 	// The last part may carry an inflection: find it by its stem.
 	if len(parts) > 0 && len(w) >= minPart {
-		if e, ok := l.lookup(stem(l.code, w), func() string { return w }); ok && !strings.Contains(l.entries[e].form, " ") {
+		if e, ok := l.lookup(l.stem(w), func() string { return w }); ok && !strings.Contains(l.entries[e].form, " ") {
 			return append(parts, e), true
 		}
 	}

@@ -89,6 +89,7 @@ func TestTranslate(t *testing.T) {
 		{"detected nl", "gijzelsoftware", "", "ransomware", nil},
 		{"detected en unchanged", "malware analysis, please!", "", "malware analysis, please!", nil},
 		{"en unchanged", "sécurité des réseaux", "en", "sécurité des réseaux", nil},
+		{"French and Dutch alike carried over", "technologie", "", "technology", nil},
 		{"unknown lang unchanged", "Netzwerksicherheit", "de", "Netzwerksicherheit", nil},
 		{"empty", "", "fr", "", nil},
 	}
