@@ -203,9 +203,13 @@ func (c *stemCache) stem(lang, w string) string {
 	return s
 }
 
+// maxWordLen bounds the words that are stemmed: longer runs of letters are
+// not words.
+const maxWordLen = 64
+
 // stem returns the stem of a folded word in lang ("fr" or "nl").
 func stem(lang, w string) string {
-	if len(w) < 3 {
+	if len(w) < 3 || len(w) > maxWordLen {
 		return w
 	}
 	switch lang {

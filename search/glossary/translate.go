@@ -227,8 +227,9 @@ func (g *Glossary) splittable(w string) bool { return !g.english[w] && !g.neutra
 var linkers = []string{"s", "en", "e", ""}
 
 const (
-	minPart  = 3
-	maxParts = 4
+	minPart     = 3
+	maxParts    = 4
+	maxCompound = 64 // longer "words" are not split
 )
 
 // compound splits a Dutch word into known parts, longest first part first,
@@ -236,11 +237,12 @@ const (
 // detectie -> "intrusion detection". Dutch puts the head last, as English does
 // in its noun phrases, so the English words keep the Dutch order.
 func (l *language) compound(w string) (string, bool) {
-	if len(w) < 2*minPart {
+	if len(w) < 2*minPart || len(w) > maxCompound {
 		return "", false
 	}
 	var idx [maxParts]int32
-	n, ok := l.split(w, idx[:0])
+	var failed [maxCompound]uint8
+	n, ok := l.split(w, 0, idx[:0], &failed)
 	if !ok {
 		return "", false
 	}
@@ -254,30 +256,38 @@ func (l *language) compound(w string) (string, bool) {
 	return b.String(), true
 }
 
-func (l *language) split(w string, parts []int32) ([]int32, bool) {
+// split splits w[at:] into known parts after the parts found before it.
+// failed[at] has bit d set when w[at:] did not split after d parts, so each
+// (position, depth) is tried once.
+func (l *language) split(w string, at int, parts []int32, failed *[maxCompound]uint8) ([]int32, bool) {
+	rest := w[at:]
+	depth := len(parts)
+	if failed[at]&(1<<depth) != 0 {
+		return nil, false
+	}
 	// The last part may carry an inflection: find it by its stem.
-	if len(parts) > 0 && len(w) >= minPart {
-		if e, ok := l.lookup(l.stem(w), func() string { return w }); ok && !strings.Contains(l.entries[e].form, " ") {
+	if depth > 0 && len(rest) >= minPart {
+		if e, ok := l.lookup(l.stem(rest), func() string { return rest }); ok && !strings.Contains(l.entries[e].form, " ") {
 			return append(parts, e), true
 		}
 	}
-	if len(parts) == maxParts-1 {
-		return nil, false
-	}
-	for end := len(w) - minPart; end >= minPart; end-- {
-		e, ok := l.parts[w[:end]]
-		if !ok {
-			continue
-		}
-		for _, link := range linkers {
-			rest := w[end:]
-			if !strings.HasPrefix(rest, link) || len(rest)-len(link) < minPart {
+	if depth < maxParts-1 {
+		for end := len(rest) - minPart; end >= minPart; end-- {
+			e, ok := l.parts[rest[:end]]
+			if !ok {
 				continue
 			}
-			if got, ok := l.split(rest[len(link):], append(parts, e)); ok {
-				return got, true
+			for _, link := range linkers {
+				next := rest[end:]
+				if !strings.HasPrefix(next, link) || len(next)-len(link) < minPart {
+					continue
+				}
+				if got, ok := l.split(w, at+end+len(link), append(parts, e), failed); ok {
+					return got, true
+				}
 			}
 		}
 	}
+	failed[at] |= 1 << depth
 	return nil, false
 }
