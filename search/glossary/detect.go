@@ -80,8 +80,8 @@ func (g *Glossary) detect(s *scratch) (lang, carry string) {
 			}
 			if e < 0 {
 				w := ws[i].tok
-				if !ws[i].stop && code == "nl" && s.hits[w.i] == 0 && len(w.word) >= 2*minPart && g.splittable(w.word) && !g.isEnglish(w.lower) {
-					if _, ok := l.compound(dehyphen(w.word)); ok {
+				if !ws[i].stop && s.hits[w.i] == 0 && !g.isEnglish(w.lower) {
+					if _, ok := l.word(w.word, ws[i].key, g.splittable(w.word)); ok {
 						s.hits[w.i] |= bit
 					}
 				}

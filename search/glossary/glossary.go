@@ -198,8 +198,10 @@ func parse(code, text string) (*language, error) {
 
 // lookup returns the entry of key. When several entries share the key, the
 // one whose spelling shares the longest beginning with form wins
-// ("programmes" is a "programme", not a "programmation"); on a tie, the one
-// closest in length ("veilige" is "veilig", not "veiligheid"), then the first.
+// ("programmes" is a "programme", not a "programmation"); on a tie, an entry
+// that the input begins with ("pirates" is "pirate", not "pirater"), then the
+// one closest in length ("veilige" is "veilig", not "veiligheid"), then the
+// first.
 func (l *language) lookup(key string, form func() string) (int32, bool) {
 	e, ok := l.keys[key]
 	if !ok {
@@ -210,15 +212,16 @@ func (l *language) lookup(key string, form func() string) (int32, bool) {
 		return e, true
 	}
 	in := form()
-	best, gap := -1, 0
+	best, gap, whole := -1, 0, false
 	for _, a := range alts {
 		f := l.entries[a].form
 		n, d := commonPrefix(in, f), len(f)-len(in)
 		if d < 0 {
 			d = -d
 		}
-		if n > best || n == best && d < gap {
-			best, gap, e = n, d, a
+		w := n == len(f) // the entry is the input's beginning: "pirate" in "pirates"
+		if n > best || n == best && (w && !whole || w == whole && d < gap) {
+			best, gap, whole, e = n, d, w, a
 		}
 	}
 	return e, true

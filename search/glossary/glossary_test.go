@@ -97,6 +97,9 @@ func TestEntries(t *testing.T) {
 			if strings.TrimSpace(e.english) != e.english || strings.Contains(e.english, "  ") {
 				t.Errorf("%s.tsv line %d: English %q has stray spaces", lang, e.line, e.english)
 			}
+			if len(tokenize(e.source, nil)) > 1 && !strings.Contains(e.form, " ") {
+				t.Errorf("%s.tsv line %d: %q is one word once its function words are gone: it would take that word everywhere", lang, e.line, e.source)
+			}
 			got, terms := g.Translate(e.source, lang)
 			if got != e.english {
 				t.Errorf("%s.tsv line %d: Translate(%q) = %q, want %q", lang, e.line, e.source, got, e.english)

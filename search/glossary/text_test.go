@@ -43,6 +43,8 @@ func TestStem(t *testing.T) {
 		{"nl", []string{"ziekenhuis", "ziekenhuizen"}},
 		{"nl", []string{"virus", "virussen"}},
 		{"nl", []string{"kmo", "kmos"}},
+		{"nl", []string{"windturbine", "windturbines"}},
+		{"nl", []string{"machine", "machines"}},
 		{"nl", []string{"subsidie", "subsidies"}},
 		{"nl", []string{"detectie", "detecties"}},
 		{"nl", []string{"versleuteling", "versleutelingen"}},

@@ -182,10 +182,69 @@ func (l *language) word(w, key string, split bool) (string, bool) {
 	if e, ok := l.lookup(key, func() string { return dehyphen(w) }); ok {
 		return l.entries[e].english, true
 	}
+	if stem := l.verbStem(w); stem != "" {
+		if e, ok := l.keys[stem]; ok && !strings.Contains(l.entries[e].form, " ") {
+			// A verb form: the infinitive's entry if the stem has one.
+			for _, a := range l.alts[stem] {
+				if l.infinitive(l.entries[a].form) {
+					e = a
+					break
+				}
+			}
+			return l.entries[e].english, true
+		}
+	}
 	if split && l.code == "nl" {
 		return l.compound(dehyphen(w))
 	}
 	return "", false
+}
+
+// infinitive says whether the word w looks like an infinitive.
+func (l *language) infinitive(w string) bool {
+	if l.code == "nl" {
+		return strings.HasSuffix(w, "en")
+	}
+	return strings.HasSuffix(w, "er") || strings.HasSuffix(w, "ir") || strings.HasSuffix(w, "re")
+}
+
+// verbStem returns the key of the infinitive of w when w is a verb form
+// that the Snowball stemmers leave apart from it ("vérifient", "développons",
+// "bouwt", "ontwikkelt") and the glossary has that key, or "". It is only
+// tried for words no entry takes as they are.
+func (l *language) verbStem(w string) string {
+	if len(w) < 5 || len(w) > maxWordLen {
+		return ""
+	}
+	var base string
+	var ends []string
+	switch l.code {
+	case "fr":
+		for _, end := range []string{"ent", "ons", "ez"} {
+			if strings.HasSuffix(w, end) && len(w)-len(end) >= 4 {
+				base, ends = w[:len(w)-len(end)], []string{"er", "ir", "re", "oir"}
+				break
+			}
+		}
+	case "nl":
+		if w[len(w)-1] == 't' && !isVowel(w[len(w)-2]) {
+			base, ends = w[:len(w)-1], []string{"en"}
+		}
+	}
+	if base == "" {
+		return ""
+	}
+	for _, end := range ends {
+		if k := l.stem(base + end); l.hasKey(k) {
+			return k
+		}
+	}
+	return ""
+}
+
+func (l *language) hasKey(k string) bool {
+	_, ok := l.keys[k]
+	return ok
 }
 
 // hyphenParts carries over the parts of an unknown hyphenated word one by one
