@@ -29,7 +29,7 @@ var stopWords = map[string][]string{
 		"alle", "hier", "daar", "toe", "tussen", "zonder", "onder", "boven", "na", "sinds",
 		"tijdens", "per", "wel", "echter", "zoals", "alsook", "enkel", "alleen", "heel", "met",
 		"binnen", "buiten", "via", "hebt", "heb", "ben", "bent", "wil", "willen", "kunt", "doen",
-		"doet", "rond", "rondom", "waarbij", "waarin", "waarmee", "daarbij", "daarom", "omdat", "terwijl"},
+		"doet", "rond", "rondom", "tal", "ter", "waarbij", "waarin", "waarmee", "daarbij", "daarom", "omdat", "terwijl"},
 }
 
 var englishStopWords = []string{"a", "an", "the", "and", "or", "of", "to", "in", "on", "for",
