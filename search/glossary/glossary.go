@@ -35,6 +35,7 @@ type language struct {
 	keys     map[string]int32   // stems of the content words, joined by ' ' -> entries[i]
 	alts     map[string][]int32 // keys that several entries with different English share
 	parts    map[string]int32   // a single word as written (folded, no hyphen) -> entries[i], for compound parts
+	exact    map[string]int32   // a single word as written (with its accents, no hyphen) -> entries[i]
 	maxWords int
 	stop     map[string]bool // function words (folded): dropped
 	joiners  map[string]bool // function words that may sit inside a phrase ("sécurité des réseaux")
@@ -101,6 +102,7 @@ func parse(code, text string) (*language, error) {
 		keys:    make(map[string]int32, 2048),
 		alts:    make(map[string][]int32),
 		parts:   make(map[string]int32, 2048),
+		exact:   make(map[string]int32, 2048),
 		stop:    make(map[string]bool),
 		joiners: make(map[string]bool),
 		stems:   stemCache{m: make(map[string]string, 4096), max: maxCachedStems},
@@ -155,7 +157,8 @@ func parse(code, text string) (*language, error) {
 		if content == 0 {
 			return nil, fmt.Errorf("line %d: %q has only function words", n, source)
 		}
-		norm := strings.Join(strings.Fields(fold(lowerString(source))), " ")
+		// Accents tell sources apart ("chiffre" figure, "chiffré" encrypted).
+		norm := strings.Join(strings.Fields(lowerString(source)), " ")
 		if i, dup := bySource[norm]; dup {
 			if prev := l.entries[i]; prev.english != english {
 				return nil, fmt.Errorf("line %d: %q means %q here and %q on line %d", n, source, english, prev.english, prev.line)
@@ -182,6 +185,7 @@ func parse(code, text string) (*language, error) {
 			if _, taken := l.parts[part]; !taken {
 				l.parts[part] = idx
 			}
+			l.exact[dehyphen(toks[0].lower)] = idx
 		}
 		if words > l.maxWords {
 			l.maxWords = words

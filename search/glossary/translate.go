@@ -144,7 +144,11 @@ func (l *language) longest(ws []word, buf *[]byte) (int, int32) {
 		}
 		if n == 1 {
 			// A word written exactly as an entry beats a word that only
-			// shares its stem ("intelligent" is not "intelligence").
+			// shares its stem ("intelligent" is not "intelligence"), and
+			// its accents decide ("chiffré" is not "chiffre").
+			if e, ok := l.exact[dehyphen(ws[0].tok.lower)]; ok {
+				return 1, e
+			}
 			if e, ok := l.parts[dehyphen(ws[0].tok.word)]; ok {
 				return 1, e
 			}

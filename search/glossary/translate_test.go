@@ -50,6 +50,15 @@ func TestTranslate(t *testing.T) {
 		{"fr stem shared, spelling decides", "programmes innovants", "fr", "programme innovative", nil},
 		{"fr exact form wins", "intelligence", "fr", "intelligence", nil},
 		{"fr hyphen variants", "cyber-attaques et cyberattaque", "fr", "cyberattack cyberattack", nil},
+		// Words that share a stem with an entry keep their own sense.
+		{"fr accents decide", "chiffre, chiffré", "fr", "figure, encrypted", nil},
+		{"fr équipe is not équipement", "notre équipe", "fr", "team", nil},
+		{"fr suivantes is not suivi", "les étapes suivantes", "fr", "step following", nil},
+		{"fr vent is not vente", "énergie du vent", "fr", "energy wind", nil},
+		{"fr environ is a function word", "environ vingt", "fr", "vingt", nil},
+		{"nl stellen is not stelen", "wij stellen voor", "nl", "stellen", nil},
+		{"nl uitvoeren is not uitvoer", "uitvoeren", "nl", "carry out", nil},
+		{"nl open is not openbaar", "open", "nl", "open", nil},
 		// Unknown words are kept as written; function words dropped.
 		{"fr names kept", "Proximus et Orange Belgium", "fr", "Proximus Orange Belgium", nil},
 		{"fr loanwords kept", "le cloud, le phishing et la blockchain", "fr", "cloud, phishing blockchain", nil},
