@@ -19,7 +19,7 @@ var stopWords = map[string][]string{
 		"toute", "toutes", "autre", "autres", "meme", "memes", "comme", "si", "ainsi", "alors",
 		"deja", "encore", "peut", "peuvent", "lequel", "laquelle", "lesquels", "lesquelles",
 		"chaque", "quelques", "plusieurs", "ici", "afin", "lors", "nos", "sommes", "etes", "fait",
-		"faire", "font", "tel", "telle", "tels", "telles", "leurs", "aupres", "parmi", "via", "environ"},
+		"faire", "font", "tel", "telle", "tels", "telles", "leurs", "aupres", "parmi", "via", "environ", "propos"},
 	"nl": {"en", "of", "maar", "dus", "die", "dat", "deze", "dit", "wie", "wat", "waar", "hoe",
 		"welke", "welk", "wij", "we", "ik", "jij", "je", "u", "hij", "zij", "ze", "ons", "onze",
 		"mijn", "jouw", "uw", "hun", "haar", "zijn", "is", "was", "waren", "wordt", "worden",

@@ -94,6 +94,10 @@ func TestTranslate(t *testing.T) {
 		{"nl names kept", "Wij werken met Proximus", "nl", "werken Proximus", nil},
 		{"nl verb -t", "Ons bedrijf bouwt en beveiligt windturbines", "nl", "company build secure wind turbine", nil},
 		{"nl mixed with English", "pentest voor kmo's in de cloud", "nl", "penetration test SME cloud", nil},
+		{"nl mixed with English phrases", "Wij doen threat intelligence en incident response voor ziekenhuizen", "nl",
+			"threat intelligence incident response hospitals", nil},
+		{"fr mixed with English phrases", "Nous faisons du red teaming et de la threat intelligence pour les banques", "fr",
+			"faisons red teaming threat intelligence bank", nil},
 		{"nl issue profile", "Wij bouwen software voor het opsporen van cyberaanvallen en post-kwantum cryptografie voor kmo's", "nl",
 			"build software detect cyberattack post-quantum cryptography SME", nil},
 		// Language given or detected.
