@@ -267,11 +267,11 @@ func dutchTail(s string) string {
 	}
 	// A plural -s after a vowel: "detecties", "kmos"; not "ziekenhuis".
 	// Without it, "windturbines" loses its e as "windturbine" does.
-	if s[n-1] == 's' && isVowel(s[n-2]) && (s[n-2] == 'e' && s[n-3] == 'i' || !isVowel(s[n-3])) {
+	if n >= 4 && s[n-1] == 's' && isVowel(s[n-2]) && (s[n-2] == 'e' && s[n-3] == 'i' || !isVowel(s[n-3])) {
 		s, n = s[:n-1], n-1
 		if s[n-1] == 'e' && !isVowel(s[n-2]) {
 			s, n = s[:n-1], n-1
-			if s[n-1] == s[n-2] && !isVowel(s[n-1]) {
+			if n >= 3 && s[n-1] == s[n-2] && !isVowel(s[n-1]) {
 				s = s[:n-1]
 			}
 		}

@@ -2,6 +2,7 @@ package glossary
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -59,6 +60,32 @@ func TestStem(t *testing.T) {
 				t.Errorf("stem(%q, %q) = %q, want %q (the stem of %q)", tc.lang, w, got, want, tc.words[0])
 			}
 		}
+	}
+}
+
+// TestDutchTailShort feeds dutchTail every short word of a few letters: it
+// must not cut past the word's beginning.
+func TestDutchTailShort(t *testing.T) {
+	letters := "abeisz"
+	var words []string
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		if n == 0 {
+			words = append(words, prefix)
+			return
+		}
+		for i := range letters {
+			gen(prefix+letters[i:i+1], n-1)
+		}
+	}
+	for n := 1; n <= 6; n++ {
+		gen("", n)
+	}
+	for _, w := range append(words, "bess", "bees", "ssss") {
+		if got := dutchTail(w); len(got) == 0 || !strings.HasPrefix(w, got[:len(got)-1]) {
+			t.Errorf("dutchTail(%q) = %q", w, got)
+		}
+		stem("nl", w)
 	}
 }
 
