@@ -11,7 +11,8 @@ func (g *Glossary) Detect(text string) string {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	s.toks = tokenize(text, s.toks[:0])
-	return g.detect(s)
+	lang, _ := g.detect(s)
+	return lang
 }
 
 // Votes on a token (bits of scratch.hits).
@@ -22,8 +23,12 @@ const (
 	skip                // votes for no language
 )
 
-// detect reads s.toks; it uses s.words and s.hits as scratch space.
-func (g *Glossary) detect(s *scratch) string {
+// detect reads s.toks; it uses s.words and s.hits as scratch space. It
+// returns the language of the text and the language to carry it over from:
+// a text that French and Dutch claim alike, more than English does
+// ("technologie", "industrie"), is English for Detect but is carried over as
+// French, whose words are then the same as the Dutch ones.
+func (g *Glossary) detect(s *scratch) (lang, carry string) {
 	// Scores count half votes: a whole vote is 2.
 	var en, fr, nl int
 	s.hits = s.hits[:0]
@@ -75,8 +80,8 @@ func (g *Glossary) detect(s *scratch) string {
 			}
 			if e < 0 {
 				w := ws[i].tok
-				if !ws[i].stop && code == "nl" && s.hits[w.i] == 0 && len(w.word) >= 2*minPart && g.splittable(w.word) && !g.isEnglish(w.lower) {
-					if _, ok := l.compound(dehyphen(w.word)); ok {
+				if !ws[i].stop && s.hits[w.i] == 0 && !g.isEnglish(w.lower) {
+					if _, ok := l.word(w.word, ws[i].key, g.splittable(w.word)); ok {
 						s.hits[w.i] |= bit
 					}
 				}
@@ -116,11 +121,13 @@ func (g *Glossary) detect(s *scratch) string {
 	}
 	switch {
 	case fr > en && fr > nl:
-		return "fr"
+		return "fr", "fr"
 	case nl > en && nl > fr:
-		return "nl"
+		return "nl", "nl"
+	case fr == nl && fr > en:
+		return "en", "fr"
 	}
-	return "en"
+	return "en", "en"
 }
 
 // isEnglish says whether w (lower case) is an English word the glossary knows,

@@ -35,10 +35,15 @@ type language struct {
 	keys     map[string]int32   // stems of the content words, joined by ' ' -> entries[i]
 	alts     map[string][]int32 // keys that several entries with different English share
 	parts    map[string]int32   // a single word as written (folded, no hyphen) -> entries[i], for compound parts
+	exact    map[string]int32   // a single word as written (with its accents, no hyphen) -> entries[i]
 	maxWords int
 	stop     map[string]bool // function words (folded): dropped
 	joiners  map[string]bool // function words that may sit inside a phrase ("sécurité des réseaux")
+	stems    stemCache
 }
+
+// stem returns the stem of the folded word w.
+func (l *language) stem(w string) string { return l.stems.stem(l.code, w) }
 
 // entry is one line of a glossary file.
 type entry struct {
@@ -97,8 +102,10 @@ func parse(code, text string) (*language, error) {
 		keys:    make(map[string]int32, 2048),
 		alts:    make(map[string][]int32),
 		parts:   make(map[string]int32, 2048),
+		exact:   make(map[string]int32, 2048),
 		stop:    make(map[string]bool),
 		joiners: make(map[string]bool),
+		stems:   stemCache{m: make(map[string]string, 4096), max: maxCachedStems},
 	}
 	for _, w := range stopWords[code] {
 		l.stop[w] = true
@@ -141,7 +148,7 @@ func parse(code, text string) (*language, error) {
 				// Kept in the key: "recherche et innovation" needs its "et".
 				key = append(key, t.word...)
 			} else {
-				key = append(key, stem(code, dehyphen(t.word))...)
+				key = append(key, l.stem(dehyphen(t.word))...)
 				content++
 			}
 			form = append(form, dehyphen(t.word))
@@ -150,7 +157,8 @@ func parse(code, text string) (*language, error) {
 		if content == 0 {
 			return nil, fmt.Errorf("line %d: %q has only function words", n, source)
 		}
-		norm := strings.Join(strings.Fields(fold(lowerString(source))), " ")
+		// Accents tell sources apart ("chiffre" figure, "chiffré" encrypted).
+		norm := strings.Join(strings.Fields(lowerString(source)), " ")
 		if i, dup := bySource[norm]; dup {
 			if prev := l.entries[i]; prev.english != english {
 				return nil, fmt.Errorf("line %d: %q means %q here and %q on line %d", n, source, english, prev.english, prev.line)
@@ -177,6 +185,7 @@ func parse(code, text string) (*language, error) {
 			if _, taken := l.parts[part]; !taken {
 				l.parts[part] = idx
 			}
+			l.exact[dehyphen(toks[0].lower)] = idx
 		}
 		if words > l.maxWords {
 			l.maxWords = words
@@ -193,8 +202,10 @@ func parse(code, text string) (*language, error) {
 
 // lookup returns the entry of key. When several entries share the key, the
 // one whose spelling shares the longest beginning with form wins
-// ("programmes" is a "programme", not a "programmation"); on a tie, the one
-// closest in length ("veilige" is "veilig", not "veiligheid"), then the first.
+// ("programmes" is a "programme", not a "programmation"); on a tie, an entry
+// that the input begins with ("pirates" is "pirate", not "pirater"), then the
+// one closest in length ("veilige" is "veilig", not "veiligheid"), then the
+// first.
 func (l *language) lookup(key string, form func() string) (int32, bool) {
 	e, ok := l.keys[key]
 	if !ok {
@@ -205,15 +216,16 @@ func (l *language) lookup(key string, form func() string) (int32, bool) {
 		return e, true
 	}
 	in := form()
-	best, gap := -1, 0
+	best, gap, whole := -1, 0, false
 	for _, a := range alts {
 		f := l.entries[a].form
 		n, d := commonPrefix(in, f), len(f)-len(in)
 		if d < 0 {
 			d = -d
 		}
-		if n > best || n == best && d < gap {
-			best, gap, e = n, d, a
+		w := n == len(f) // the entry is the input's beginning: "pirate" in "pirates"
+		if n > best || n == best && (w && !whole || w == whole && d < gap) {
+			best, gap, whole, e = n, d, w, a
 		}
 	}
 	return e, true

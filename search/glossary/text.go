@@ -2,6 +2,7 @@ package glossary
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -172,9 +173,43 @@ var folds = map[rune]string{
 	'œ': "oe", 'æ': "ae", 'ß': "ss",
 }
 
+// stemCache keeps the stems of the words seen, so that a query stems each
+// word once per language in the common case. It is bounded: when full, it
+// starts over.
+type stemCache struct {
+	mu  sync.RWMutex
+	m   map[string]string
+	max int
+}
+
+const maxCachedStems = 1 << 16
+
+// stem returns the stem of the folded word w in lang, from the cache if it
+// can.
+func (c *stemCache) stem(lang, w string) string {
+	c.mu.RLock()
+	s, ok := c.m[w]
+	c.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = stem(lang, w)
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[strings.Clone(w)] = s
+	c.mu.Unlock()
+	return s
+}
+
+// maxWordLen bounds the words that are stemmed: longer runs of letters are
+// not words.
+const maxWordLen = 64
+
 // stem returns the stem of a folded word in lang ("fr" or "nl").
 func stem(lang, w string) string {
-	if len(w) < 3 {
+	if len(w) < 3 || len(w) > maxWordLen {
 		return w
 	}
 	switch lang {
@@ -222,16 +257,24 @@ func dutchTail(s string) string {
 	if n < 4 {
 		return s
 	}
-	last := s[n-1]
-	switch {
-	case last == 's' && isVowel(s[n-2]):
-		return s[:n-1]
+	switch last := s[n-1]; {
 	case last == 'v':
 		return s[:n-1] + "f"
 	case last == 'z':
 		return s[:n-1] + "s"
 	case last == s[n-2] && !isVowel(last):
-		return s[:n-1]
+		s, n = s[:n-1], n-1
+	}
+	// A plural -s after a vowel: "detecties", "kmos"; not "ziekenhuis".
+	// Without it, "windturbines" loses its e as "windturbine" does.
+	if n >= 4 && s[n-1] == 's' && isVowel(s[n-2]) && (s[n-2] == 'e' && s[n-3] == 'i' || !isVowel(s[n-3])) {
+		s, n = s[:n-1], n-1
+		if s[n-1] == 'e' && !isVowel(s[n-2]) {
+			s, n = s[:n-1], n-1
+			if n >= 3 && s[n-1] == s[n-2] && !isVowel(s[n-1]) {
+				s = s[:n-1]
+			}
+		}
 	}
 	return s
 }

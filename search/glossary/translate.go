@@ -28,7 +28,8 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // Translate carries text in lang ("fr" or "nl"; "" = Detect; "en" = returned
-// unchanged) over to English: known phrases (longest match first) and words
+// unchanged; a text that French and Dutch claim alike is carried over) over
+// to English: known phrases (longest match first) and words
 // become their English words; unknown words are kept as written (names,
 // English loanwords); French or Dutch function words are dropped. It returns
 // the English text and the carried-over terms in input order.
@@ -37,7 +38,7 @@ func (g *Glossary) Translate(text, lang string) (string, []Term) {
 	defer scratchPool.Put(s)
 	s.toks = tokenize(text, s.toks[:0])
 	if lang == "" {
-		lang = g.detect(s)
+		_, lang = g.detect(s)
 	}
 	l := g.langs[lang]
 	if l == nil {
@@ -107,7 +108,7 @@ func (l *language) phraseWords(toks []token, words []word) []word {
 		if w.stop {
 			w.key = t.word
 		} else {
-			w.key = stem(l.code, dehyphen(t.word))
+			w.key = l.stem(dehyphen(t.word))
 			w.tok.punct = punct
 			punct = 0
 		}
@@ -143,7 +144,11 @@ func (l *language) longest(ws []word, buf *[]byte) (int, int32) {
 		}
 		if n == 1 {
 			// A word written exactly as an entry beats a word that only
-			// shares its stem ("intelligent" is not "intelligence").
+			// shares its stem ("intelligent" is not "intelligence"), and
+			// its accents decide ("chiffré" is not "chiffre").
+			if e, ok := l.exact[dehyphen(ws[0].tok.lower)]; ok {
+				return 1, e
+			}
 			if e, ok := l.parts[dehyphen(ws[0].tok.word)]; ok {
 				return 1, e
 			}
@@ -181,10 +186,69 @@ func (l *language) word(w, key string, split bool) (string, bool) {
 	if e, ok := l.lookup(key, func() string { return dehyphen(w) }); ok {
 		return l.entries[e].english, true
 	}
+	if stem := l.verbStem(w); stem != "" {
+		if e, ok := l.keys[stem]; ok && !strings.Contains(l.entries[e].form, " ") {
+			// A verb form: the infinitive's entry if the stem has one.
+			for _, a := range l.alts[stem] {
+				if l.infinitive(l.entries[a].form) {
+					e = a
+					break
+				}
+			}
+			return l.entries[e].english, true
+		}
+	}
 	if split && l.code == "nl" {
 		return l.compound(dehyphen(w))
 	}
 	return "", false
+}
+
+// infinitive says whether the word w looks like an infinitive.
+func (l *language) infinitive(w string) bool {
+	if l.code == "nl" {
+		return strings.HasSuffix(w, "en")
+	}
+	return strings.HasSuffix(w, "er") || strings.HasSuffix(w, "ir") || strings.HasSuffix(w, "re")
+}
+
+// verbStem returns the key of the infinitive of w when w is a verb form
+// that the Snowball stemmers leave apart from it ("vérifient", "développons",
+// "bouwt", "ontwikkelt") and the glossary has that key, or "". It is only
+// tried for words no entry takes as they are.
+func (l *language) verbStem(w string) string {
+	if len(w) < 5 || len(w) > maxWordLen {
+		return ""
+	}
+	var base string
+	var ends []string
+	switch l.code {
+	case "fr":
+		for _, end := range []string{"ent", "ons", "ez"} {
+			if strings.HasSuffix(w, end) && len(w)-len(end) >= 4 {
+				base, ends = w[:len(w)-len(end)], []string{"er", "ir", "re", "oir"}
+				break
+			}
+		}
+	case "nl":
+		if w[len(w)-1] == 't' && !isVowel(w[len(w)-2]) {
+			base, ends = w[:len(w)-1], []string{"en"}
+		}
+	}
+	if base == "" {
+		return ""
+	}
+	for _, end := range ends {
+		if k := l.stem(base + end); l.hasKey(k) {
+			return k
+		}
+	}
+	return ""
+}
+
+func (l *language) hasKey(k string) bool {
+	_, ok := l.keys[k]
+	return ok
 }
 
 // hyphenParts carries over the parts of an unknown hyphenated word one by one
@@ -196,7 +260,7 @@ func (g *Glossary) hyphenParts(l *language, out *strings.Builder, terms *[]Term,
 	known := false
 	for i, part := range parts {
 		w := fold(lowerString(part))
-		if en, ok := l.word(w, stem(l.code, w), g.splittable(w)); ok && !l.stop[w] {
+		if en, ok := l.word(w, l.stem(w), g.splittable(w)); ok && !l.stop[w] {
 			ens[i], known = en, true
 		}
 	}
@@ -226,8 +290,9 @@ func (g *Glossary) splittable(w string) bool { return !g.english[w] && !g.neutra
 var linkers = []string{"s", "en", "e", ""}
 
 const (
-	minPart  = 3
-	maxParts = 4
+	minPart     = 3
+	maxParts    = 4
+	maxCompound = 64 // longer "words" are not split
 )
 
 // compound splits a Dutch word into known parts, longest first part first,
@@ -235,11 +300,12 @@ const (
 // detectie -> "intrusion detection". Dutch puts the head last, as English does
 // in its noun phrases, so the English words keep the Dutch order.
 func (l *language) compound(w string) (string, bool) {
-	if len(w) < 2*minPart {
+	if len(w) < 2*minPart || len(w) > maxCompound {
 		return "", false
 	}
 	var idx [maxParts]int32
-	n, ok := l.split(w, idx[:0])
+	var failed [maxCompound]uint8
+	n, ok := l.split(w, 0, idx[:0], &failed)
 	if !ok {
 		return "", false
 	}
@@ -253,30 +319,38 @@ func (l *language) compound(w string) (string, bool) {
 	return b.String(), true
 }
 
-func (l *language) split(w string, parts []int32) ([]int32, bool) {
+// split splits w[at:] into known parts after the parts found before it.
+// failed[at] has bit d set when w[at:] did not split after d parts, so each
+// (position, depth) is tried once.
+func (l *language) split(w string, at int, parts []int32, failed *[maxCompound]uint8) ([]int32, bool) {
+	rest := w[at:]
+	depth := len(parts)
+	if failed[at]&(1<<depth) != 0 {
+		return nil, false
+	}
 	// The last part may carry an inflection: find it by its stem.
-	if len(parts) > 0 && len(w) >= minPart {
-		if e, ok := l.lookup(stem(l.code, w), func() string { return w }); ok && !strings.Contains(l.entries[e].form, " ") {
+	if depth > 0 && len(rest) >= minPart {
+		if e, ok := l.lookup(l.stem(rest), func() string { return rest }); ok && !strings.Contains(l.entries[e].form, " ") {
 			return append(parts, e), true
 		}
 	}
-	if len(parts) == maxParts-1 {
-		return nil, false
-	}
-	for end := len(w) - minPart; end >= minPart; end-- {
-		e, ok := l.parts[w[:end]]
-		if !ok {
-			continue
-		}
-		for _, link := range linkers {
-			rest := w[end:]
-			if !strings.HasPrefix(rest, link) || len(rest)-len(link) < minPart {
+	if depth < maxParts-1 {
+		for end := len(rest) - minPart; end >= minPart; end-- {
+			e, ok := l.parts[rest[:end]]
+			if !ok {
 				continue
 			}
-			if got, ok := l.split(rest[len(link):], append(parts, e)); ok {
-				return got, true
+			for _, link := range linkers {
+				next := rest[end:]
+				if !strings.HasPrefix(next, link) || len(next)-len(link) < minPart {
+					continue
+				}
+				if got, ok := l.split(w, at+end+len(link), append(parts, e), failed); ok {
+					return got, true
+				}
 			}
 		}
 	}
+	failed[at] |= 1 << depth
 	return nil, false
 }
