@@ -156,5 +156,3 @@ func matchIDs(ms []funding.Match) []string {
 	}
 	return out
 }
-
-
