@@ -1,6 +1,7 @@
 package search
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"slices"
@@ -78,7 +79,7 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 	fc := newFacetCounter(q.Now)
 	seen := map[*entry]bool{}
 	lexical := func(text query.Query) ([]ranked, uint64, error) {
-		eq := &entryQuery{ix: ix, q: withNear(text, tq.near), keep: keep, seen: func(e *entry) { fc.add(e); seen[e] = true }}
+		eq := &entryQuery{ix: ix, q: text, keep: keep, seen: func(e *entry) { fc.add(e); seen[e] = true }}
 		req := bleve.NewSearchRequestOptions(eq, depth, 0, false)
 		req.SortByCustom(eq.byScore())
 		res, err := ix.alias.SearchInContext(ctx, req)
@@ -90,6 +91,9 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 			if e := ix.calls[h.ID]; e != nil {
 				out = append(out, ranked{e, h.Score})
 			}
+		}
+		if err := ix.scoreNear(ctx, text, tq.near, out); err != nil {
+			return nil, 0, err
 		}
 		return out, res.Total, nil
 	}
@@ -139,24 +143,96 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 	return out, nil
 }
 
+// scoreNear scores the hits again with the words of the text that stand
+// together found together (near), and orders them by it. Phrase searches
+// over the whole index cost far more than over the hits alone.
+func (ix *Index) scoreNear(ctx context.Context, text, near query.Query, hits []ranked) error {
+	if near == nil || len(hits) < 2 {
+		return nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.e.id
+	}
+	q := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), withNear(text, near))
+	res, err := ix.alias.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, len(ids), 0, false))
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	score := make(map[string]float64, len(res.Hits))
+	for _, h := range res.Hits {
+		score[h.ID] = h.Score
+	}
+	for i := range hits {
+		if s, ok := score[hits[i].e.id]; ok {
+			hits[i].score = s
+		}
+	}
+	sortRanked(hits)
+	return nil
+}
+
 // byMeaning ranks the calls that pass keep by meaning: the pool best by
-// their whole vector, then by their best passage.
+// their whole vector, then by their best passage. The caller holds ix.mu
+// (read).
 func (ix *Index) byMeaning(sq *semQuery, keep func(*entry) bool, pool int) []ranked {
-	var cands []ranked
-	for _, e := range ix.calls {
-		if e.vecs == nil || (keep != nil && !keep(e)) {
+	top := make(topRanked, 0, pool+1)
+	for _, e := range ix.vecEntries() {
+		if keep != nil && !keep(e) {
 			continue
 		}
-		cands = append(cands, ranked{e, float64(sq.whole(e.vecs))})
+		s := float64(sq.whole(e.vecs))
+		if len(top) == pool && s <= top[0].score {
+			continue
+		}
+		heap.Push(&top, ranked{e, s})
+		if len(top) > pool {
+			heap.Pop(&top)
+		}
 	}
-	sortRanked(cands)
-	cands = cands[:min(len(cands), pool)]
+	cands := []ranked(top)
 	for i := range cands {
 		s, _ := sq.score(cands[i].e.vecs)
 		cands[i].score = float64(s)
 	}
 	sortRanked(cands)
 	return cands
+}
+
+// topRanked is a min-heap of ranked calls: the best ones kept.
+type topRanked []ranked
+
+func (h topRanked) Len() int           { return len(h) }
+func (h topRanked) Less(i, j int) bool { return h[i].score < h[j].score }
+func (h topRanked) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *topRanked) Push(x any)        { *h = append(*h, x.(ranked)) }
+func (h *topRanked) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// vecEntries lists the entries that have vectors, from a cache that lasts
+// as long as the entries do. The caller holds ix.mu (read).
+func (ix *Index) vecEntries() []*entry {
+	if c := ix.vecList.Load(); c != nil && c.version == ix.callsVersion {
+		return c.entries
+	}
+	list := make([]*entry, 0, len(ix.calls))
+	for _, e := range ix.calls {
+		if e.vecs != nil && e.vecs.dc != nil {
+			list = append(list, e)
+		}
+	}
+	slices.SortFunc(list, func(a, b *entry) int { return cmpString(a.id, b.id) })
+	ix.vecList.Store(&entryList{version: ix.callsVersion, entries: list})
+	return list
+}
+
+type entryList struct {
+	version uint64
+	entries []*entry
 }
 
 func sortRanked(rs []ranked) {

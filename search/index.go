@@ -104,6 +104,7 @@ type Index struct {
 	// entries by document number of the last snapshot searched.
 	callsVersion uint64
 	docEntries   atomic.Pointer[docEntries]
+	vecList      atomic.Pointer[entryList] // the entries with vectors (vecEntries)
 
 	writeMu sync.Mutex // one writer at a time: Upsert, Delete, Sync, Rebuild, Close
 	gen     atomic.Int64
@@ -768,4 +769,5 @@ func (ix *Index) recentre() {
 		}
 	}
 	ix.centre = c
+	ix.callsVersion++ // vecEntries lists the entries with a centred vector
 }

@@ -519,25 +519,34 @@ func (ix *Index) conceptQueries(words []string) []query.Query {
 	var qs []query.Query
 	for _, x := range ix.th.expand(analyze(ix.analyzer, strings.Join(words, " "))) {
 		p := analyze(ix.analyzer, x.concept)
-		var q query.Query
-		switch len(p.stems()) {
-		case 0:
+		if len(p.stems()) == 0 {
 			continue
-		case 1:
-			q = ix.termAnyField(p.stems()[0], nil)
-		default:
-			q = ix.phraseAnyField(p)
 		}
-		if b, ok := q.(query.BoostableQuery); ok {
-			b.SetBoost(conceptBoost)
+		var fqs []query.Query
+		for _, f := range textFields[:conceptFields] {
+			var q query.Query
+			if len(p.stems()) == 1 {
+				t := bleve.NewTermQuery(p.stems()[0])
+				t.SetField(f.name)
+				q = t
+			} else {
+				q = query.NewMultiPhraseQuery(p.multi(), f.name)
+			}
+			q.(query.BoostableQuery).SetBoost(f.boost * conceptBoost)
+			fqs = append(fqs, q)
 		}
-		qs = append(qs, q)
+		qs = append(qs, bleve.NewDisjunctionQuery(fqs...))
 	}
 	return qs
 }
 
-// conceptBoost is the weight of a thesaurus concept of the text.
-const conceptBoost = 0.5
+// conceptBoost is the weight of a thesaurus concept of the text; concepts
+// are looked for in the first conceptFields text fields (title, keywords
+// and the main sections: not the other sections and the conditions).
+const (
+	conceptBoost  = 0.5
+	conceptFields = 6
+)
 
 // proximityBoost is the weight of two words of the text found side by
 // side in a call.

@@ -42,8 +42,9 @@ type partRef struct {
 type callVecs struct {
 	doc      []int8
 	docScale float32
-	docPM    float32 // doc . centre
-	docNorm  float32 // |doc - centre|
+	// dc is the whole vector, centred and of unit length: the first,
+	// cheap ranking of every call reads only it.
+	dc []float32
 
 	parts  []int8 // len(refs) * dims
 	scales []float32
@@ -235,7 +236,13 @@ func (cv *callVecs) wholeVector() []float32 {
 // apply sets what depends on the centre c.
 func (cv *callVecs) apply(c *centre) {
 	dims := len(cv.doc)
-	cv.docPM, cv.docNorm = centred(dotQ(c.m, cv.doc, cv.docScale), c.mm)
+	if cv.dc == nil {
+		cv.dc = make([]float32, dims)
+	}
+	for i, x := range cv.doc {
+		cv.dc[i] = float32(x)*cv.docScale - c.m[i]
+	}
+	vectors.Normalize(cv.dc)
 	for i := range cv.refs {
 		cv.pm[i], cv.norm[i] = centred(dotQ(c.m, cv.parts[i*dims:(i+1)*dims], cv.scales[i]), c.mm)
 	}
@@ -277,6 +284,7 @@ type semQuery struct {
 	v      []float32
 	qm, qn float32 // v . centre, |v - centre|
 	mm     float32
+	vc     []float32 // v - centre, of unit length
 }
 
 func newSemQuery(v []float32, c *centre) *semQuery {
@@ -284,7 +292,14 @@ func newSemQuery(v []float32, c *centre) *semQuery {
 		return nil
 	}
 	qm, qn := centred(vectors.Dot(v, c.m), c.mm)
-	return &semQuery{v: v, qm: qm, qn: qn, mm: c.mm}
+	vc := make([]float32, len(v))
+	for i := range v {
+		vc[i] = v[i] - c.m[i]
+	}
+	if !vectors.Normalize(vc) {
+		return nil
+	}
+	return &semQuery{v: v, qm: qm, qn: qn, mm: c.mm, vc: vc}
 }
 
 // cos is the cosine of the centred vectors, given q.p and p's pm and norm.
@@ -294,7 +309,10 @@ func (q *semQuery) cos(qp, pm, pn float32) float32 {
 
 // whole scores the call as a whole.
 func (q *semQuery) whole(cv *callVecs) float32 {
-	return q.cos(dotQ(q.v, cv.doc, cv.docScale), cv.docPM, cv.docNorm)
+	if cv.dc == nil {
+		return 0
+	}
+	return vectors.Dot(q.vc, cv.dc)
 }
 
 // best scores the call's best part; it returns the score and the part.
