@@ -54,6 +54,11 @@ func (g *Glossary) Translate(text, lang string) (string, []Term) {
 	ws := s.words
 	for i := 0; i < len(ws); {
 		n, e := l.longest(ws[i:], &s.key)
+		if n == 1 && e >= 0 && g.neutral[ws[i].tok.word] && l.entries[e].form != dehyphen(ws[i].tok.word) {
+			// An English word that only shares a stem with an entry:
+			// "green" is not "grens".
+			e = -1
+		}
 		if ws[i].stop && e < 0 {
 			i++
 			continue
@@ -73,7 +78,9 @@ func (g *Glossary) Translate(text, lang string) (string, []Term) {
 		}
 		t := ws[i].tok
 		src := text[t.start:t.end]
-		if en, ok := l.word(t.word, ws[i].key, g.splittable(t.word)); ok {
+		if g.neutral[t.word] {
+			writeWord(out, src)
+		} else if en, ok := l.word(t.word, ws[i].key, g.splittable(t.word)); ok {
 			writeWord(out, en)
 			if !strings.EqualFold(src, en) {
 				terms = append(terms, Term{Source: src, English: en})
