@@ -60,7 +60,7 @@ func (g *Glossary) detect(s *scratch) (lang, carry string) {
 	}
 	// Glossary words and phrases. A phrase is a vote of its own:
 	// "jeune pousse", "slimme meters".
-	for _, code := range Languages {
+	for _, code := range languages {
 		l := g.langs[code]
 		bit, score := uint8(hitFr), &fr
 		if code == "nl" {

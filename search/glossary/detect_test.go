@@ -165,7 +165,7 @@ func TestDetectEmpty(t *testing.T) {
 // write alike ("technologie", "industrie") are ties, so a few percent miss.
 func TestDetectEntries(t *testing.T) {
 	g := loadGlossary(t)
-	for _, lang := range Languages {
+	for _, lang := range languages {
 		var n, miss int
 		var misses []string
 		for _, e := range g.langs[lang].entries {

@@ -28,11 +28,12 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // Translate carries text in lang ("fr" or "nl"; "" = Detect; "en" = returned
-// unchanged; a text that French and Dutch claim alike is carried over) over
-// to English: known phrases (longest match first) and words
+// unchanged) over to English: known phrases (longest match first) and words
 // become their English words; unknown words are kept as written (names,
 // English loanwords); French or Dutch function words are dropped. It returns
-// the English text and the carried-over terms in input order.
+// the English text and the carried-over terms in input order. With lang "",
+// a text that French and Dutch claim alike ("technologie") is carried over
+// although Detect calls it English.
 func (g *Glossary) Translate(text, lang string) (string, []Term) {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
@@ -259,8 +260,8 @@ func (l *language) hasKey(k string) bool {
 }
 
 // hyphenParts carries over the parts of an unknown hyphenated word one by one
-// ("cloud-gebaseerde" -> "cloud based").
-// A word none of whose parts is known stays whole ("Saint-Gilles").
+// ("anti-hameçonnage" -> "anti phishing"); a word none of whose parts is
+// known stays whole ("Saint-Gilles").
 func (g *Glossary) hyphenParts(l *language, out *strings.Builder, terms *[]Term, src string) {
 	parts := strings.FieldsFunc(src, isHyphen)
 	ens := make([]string, len(parts))

@@ -67,6 +67,8 @@ func TestTranslate(t *testing.T) {
 		{"fr loanwords kept", "le cloud, le phishing et la blockchain", "fr", "cloud, phishing blockchain", nil},
 		{"fr mixed with English", "détection de malware dans le cloud pour PME", "fr", "detection malware cloud SME", nil},
 		{"fr unknown hyphenated", "Saint-Gilles", "fr", "Saint-Gilles", nil},
+		{"fr hyphenated, one part known", "anti-hameçonnage", "fr", "anti phishing",
+			[]Term{{"hameçonnage", "phishing"}}},
 		// Dutch.
 		{"nl words", "kwantumveilige versleuteling", "nl", "quantum-safe encryption",
 			[]Term{{"kwantumveilige", "quantum-safe"}, {"versleuteling", "encryption"}}},
