@@ -1,8 +1,0 @@
-package glossary
-import "testing"
-func TestProbeEN(t *testing.T){
- g:=loadGlossary(t)
- for _,s:=range []string{"Deploying the network of national coordination centres with Member States","Securing 5G and beyond","Cybersecurity and trust","Increased cybersecurity for critical infrastructure","Uptake of innovative cybersecurity solutions for SMEs","Capacity building of security operations centres","Artificial intelligence for cybersecurity","Post-quantum transition","Quantum communication infrastructure","Digital identity and trust services","Data protection officer","Smart meter security","Cyber resilience act implementation","Support for implementation of EU legislation on cybersecurity","Testing and experimentation facilities for edge AI","Semiconductor pilot lines","European digital innovation hubs","Hospitals under ransomware attack","Detecting intrusions in industrial control systems","Intrusion detection for OT","protecting satellites from hackers","secure software development","privacy","audit","innovation action","research infrastructure","public procurement of innovation","defence","maritime surveillance","border management","civil protection","disinformation","financial services","energy transition","climate adaptation","precision farming","drinking water","autonomous vehicles","robotics","blockchain for public services","open source firmware","identity wallet","penetration test","cyber insurance","training","skills","start-up","tender","consortium partners","proposal","grant agreement","transport","information","simulation","programme","budget","region","service","application","solution","innovation","impact","performance","industrie"}{
-  if l:=g.Detect(s); l!="en" { t.Logf("%s -> %s", s, l) }
- }
-}
