@@ -60,7 +60,7 @@ func (g *Glossary) detect(s *scratch) (lang, carry string) {
 	}
 	// Glossary words and phrases. A phrase is a vote of its own:
 	// "jeune pousse", "slimme meters".
-	for _, code := range Languages {
+	for _, code := range languages {
 		l := g.langs[code]
 		bit, score := uint8(hitFr), &fr
 		if code == "nl" {
@@ -145,14 +145,36 @@ func (g *Glossary) isEnglish(w string) bool {
 	return strings.HasSuffix(w, "s") && g.english[w[:len(w)-1]]
 }
 
-// spellingHints gives half votes for spelling: French accents; Dutch "ij",
-// "aa", "uu" and the diaeresis of "financiële", "efficiënt".
+// spellingHints gives half votes for spelling: French accents and endings
+// ("-ique", "-aire"); Dutch "ij", "aa", "uu", the diaeresis of "financiële"
+// and endings that French writes otherwise ("detectie", "militair",
+// "veiligheid", "elektrisch").
 func spellingHints(w string) (fr, nl int) {
-	if strings.ContainsAny(w, "éèêàâçùûôîœ") {
+	if strings.ContainsAny(w, "éèêàâçùûôîœ") || hasSuffix(w, frenchEndings) {
 		fr = 1
 	}
-	if strings.Contains(w, "ij") || strings.Contains(w, "aa") || strings.Contains(w, "uu") || strings.ContainsAny(w, "ëï") {
+	if strings.Contains(w, "ij") || strings.Contains(w, "aa") || strings.Contains(w, "uu") ||
+		strings.ContainsAny(w, "ëï") || hasSuffix(w, dutchEndings) {
 		nl = 1
 	}
 	return fr, nl
+}
+
+var (
+	frenchEndings = []string{"ique", "iques", "aire", "aires", "euse", "euses", "eaux"}
+	dutchEndings  = []string{"ctie", "cties", "atie", "aties", "itie", "ities", "ssie", "ssies",
+		"iteit", "iteiten", "heid", "heden", "isch", "ische", "tair", "eair", "nair", "eel", "iele", "entie", "enties", "nsie", "nsies", "amma"}
+)
+
+// hasSuffix says whether w, of 6 letters or more, ends with one of ends.
+func hasSuffix(w string, ends []string) bool {
+	if len(w) < 6 {
+		return false
+	}
+	for _, e := range ends {
+		if strings.HasSuffix(w, e) {
+			return true
+		}
+	}
+	return false
 }

@@ -136,6 +136,10 @@ func TestDetect(t *testing.T) {
 			"Wij leiden medewerkers van gemeenten op in cyberhygiëne.",
 			"innovatieve oplossingen",
 			"bedrijven",
+			"detectie",
+			"preventie",
+			"universitair",
+			"veiligheid",
 		},
 	}
 	for want, texts := range tests {
@@ -152,6 +156,32 @@ func TestDetectEmpty(t *testing.T) {
 	for _, text := range []string{"", "   ", "!!!", "2026", "NIS2", "cloud data software"} {
 		if got := g.Detect(text); got != "en" {
 			t.Errorf("Detect(%q) = %q, want %q", text, got, "en")
+		}
+	}
+}
+
+// TestDetectEntries detects the language of every entry of the glossaries
+// that is not written as in English: single words that French and Dutch
+// write alike ("technologie", "industrie") are ties, so a few percent miss.
+func TestDetectEntries(t *testing.T) {
+	g := loadGlossary(t)
+	for _, lang := range languages {
+		var n, miss int
+		var misses []string
+		for _, e := range g.langs[lang].entries {
+			if e.loan {
+				continue
+			}
+			n++
+			if got := g.Detect(e.source); got != lang {
+				miss++
+				if len(misses) < 20 {
+					misses = append(misses, e.source+" -> "+got)
+				}
+			}
+		}
+		if rate := float64(n-miss) / float64(n); rate < 0.95 {
+			t.Errorf("Detect on the %d %s entries: %.3f right, want at least 0.95; misses: %v", n, lang, rate, misses)
 		}
 	}
 }

@@ -17,8 +17,8 @@ import (
 //go:embed fr.tsv nl.tsv
 var files embed.FS
 
-// Languages are the languages the glossary carries over to English.
-var Languages = []string{"fr", "nl"}
+// languages are the languages the glossary carries over to English.
+var languages = []string{"fr", "nl"}
 
 // Glossary is the compiled glossary of every language. It is safe for
 // concurrent use.
@@ -49,7 +49,7 @@ func (l *language) stem(w string) string { return l.stems.stem(l.code, w) }
 type entry struct {
 	source  string
 	english string
-	form    string // content words, folded, without hyphens, joined by ' '
+	form    string // the words of the key as written: folded, without hyphens, joined by ' '
 	loan    bool   // written as in English ("big data", "open source")
 	line    int
 }
@@ -60,7 +60,7 @@ func Load() (*Glossary, error) { return LoadFS(files) }
 // LoadFS parses the glossary files fr.tsv and nl.tsv of fsys.
 func LoadFS(fsys fs.FS) (*Glossary, error) {
 	g := &Glossary{
-		langs:   make(map[string]*language, len(Languages)),
+		langs:   make(map[string]*language, len(languages)),
 		english: make(map[string]bool, 4096),
 		neutral: make(map[string]bool, len(neutralWords)),
 	}
@@ -70,7 +70,7 @@ func LoadFS(fsys fs.FS) (*Glossary, error) {
 	for _, w := range neutralWords {
 		g.neutral[w] = true
 	}
-	for _, code := range Languages {
+	for _, code := range languages {
 		name := code + ".tsv"
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
@@ -87,9 +87,6 @@ func LoadFS(fsys fs.FS) (*Glossary, error) {
 			}
 		}
 	}
-	// A word written the same in English and in a glossary's sources
-	// ("transport", "innovation") says nothing about the language; Detect
-	// finds such words through both tables and lets them cancel out.
 	return g, nil
 }
 

@@ -17,7 +17,7 @@ func loadGlossary(t testing.TB) *Glossary {
 
 func TestLoadCounts(t *testing.T) {
 	g := loadGlossary(t)
-	for _, lang := range Languages {
+	for _, lang := range languages {
 		if got := g.Len(lang); got < 700 {
 			t.Errorf("Len(%q) = %d, want at least 700", lang, got)
 		}
@@ -84,7 +84,7 @@ func TestLoadFSGood(t *testing.T) {
 // stems takes it over).
 func TestEntries(t *testing.T) {
 	g := loadGlossary(t)
-	for _, lang := range Languages {
+	for _, lang := range languages {
 		l := g.langs[lang]
 		seen := make(map[string]entry)
 		for _, e := range l.entries {

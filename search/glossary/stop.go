@@ -19,7 +19,7 @@ var stopWords = map[string][]string{
 		"toute", "toutes", "autre", "autres", "meme", "memes", "comme", "si", "ainsi", "alors",
 		"deja", "encore", "peut", "peuvent", "lequel", "laquelle", "lesquels", "lesquelles",
 		"chaque", "quelques", "plusieurs", "ici", "afin", "lors", "nos", "sommes", "etes", "fait",
-		"faire", "font", "tel", "telle", "tels", "telles", "leurs", "aupres", "parmi", "via", "environ", "propos"},
+		"faire", "font", "tel", "telle", "tels", "telles", "leurs", "aupres", "parmi", "via", "environ", "propos", "maintenant"},
 	"nl": {"en", "of", "maar", "dus", "die", "dat", "deze", "dit", "wie", "wat", "waar", "hoe",
 		"welke", "welk", "wij", "we", "ik", "jij", "je", "u", "hij", "zij", "ze", "ons", "onze",
 		"mijn", "jouw", "uw", "hun", "haar", "zijn", "is", "was", "waren", "wordt", "worden",
@@ -29,7 +29,7 @@ var stopWords = map[string][]string{
 		"alle", "hier", "daar", "toe", "tussen", "zonder", "onder", "boven", "na", "sinds",
 		"tijdens", "per", "wel", "echter", "zoals", "alsook", "enkel", "alleen", "heel", "met",
 		"binnen", "buiten", "via", "hebt", "heb", "ben", "bent", "wil", "willen", "kunt", "doen",
-		"doet", "rond", "rondom", "tal", "ter", "waarbij", "waarin", "waarmee", "daarbij", "daarom", "omdat", "terwijl"},
+		"doet", "rond", "rondom", "tal", "ter", "overig", "overige", "middels", "waarbij", "waarin", "waarmee", "daarbij", "daarom", "omdat", "terwijl"},
 }
 
 var englishStopWords = []string{"a", "an", "the", "and", "or", "of", "to", "in", "on", "for",
@@ -67,4 +67,5 @@ var neutralWords = []string{"cloud", "data", "big", "software", "hardware", "sec
 	"wi-fi", "bluetooth", "gps", "lidar", "radar", "dashboard", "chatbot", "chatbots", "bot",
 	"bots", "big-data", "cloud-native", "container", "containers", "kubernetes", "docker",
 	"linux", "windows", "android", "ios", "microsoft", "google", "amazon", "aws", "azure",
+	"green", "deal",
 }

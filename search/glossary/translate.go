@@ -28,11 +28,12 @@ type scratch struct {
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // Translate carries text in lang ("fr" or "nl"; "" = Detect; "en" = returned
-// unchanged; a text that French and Dutch claim alike is carried over) over
-// to English: known phrases (longest match first) and words
+// unchanged) over to English: known phrases (longest match first) and words
 // become their English words; unknown words are kept as written (names,
 // English loanwords); French or Dutch function words are dropped. It returns
-// the English text and the carried-over terms in input order.
+// the English text and the carried-over terms in input order. With lang "",
+// a text that French and Dutch claim alike ("technologie") is carried over
+// although Detect calls it English.
 func (g *Glossary) Translate(text, lang string) (string, []Term) {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
@@ -54,6 +55,11 @@ func (g *Glossary) Translate(text, lang string) (string, []Term) {
 	ws := s.words
 	for i := 0; i < len(ws); {
 		n, e := l.longest(ws[i:], &s.key)
+		if n == 1 && e >= 0 && g.neutral[ws[i].tok.word] && l.entries[e].form != dehyphen(ws[i].tok.word) {
+			// An English word that only shares a stem with an entry:
+			// "green" is not "grens".
+			e = -1
+		}
 		if ws[i].stop && e < 0 {
 			i++
 			continue
@@ -73,7 +79,9 @@ func (g *Glossary) Translate(text, lang string) (string, []Term) {
 		}
 		t := ws[i].tok
 		src := text[t.start:t.end]
-		if en, ok := l.word(t.word, ws[i].key, g.splittable(t.word)); ok {
+		if g.neutral[t.word] {
+			writeWord(out, src)
+		} else if en, ok := l.word(t.word, ws[i].key, g.splittable(t.word)); ok {
 			writeWord(out, en)
 			if !strings.EqualFold(src, en) {
 				terms = append(terms, Term{Source: src, English: en})
@@ -252,8 +260,8 @@ func (l *language) hasKey(k string) bool {
 }
 
 // hyphenParts carries over the parts of an unknown hyphenated word one by one
-// ("cloud-gebaseerde" -> "cloud based").
-// A word none of whose parts is known stays whole ("Saint-Gilles").
+// ("anti-hameçonnage" -> "anti phishing"); a word none of whose parts is
+// known stays whole ("Saint-Gilles").
 func (g *Glossary) hyphenParts(l *language, out *strings.Builder, terms *[]Term, src string) {
 	parts := strings.FieldsFunc(src, isHyphen)
 	ens := make([]string, len(parts))

@@ -59,11 +59,16 @@ func TestTranslate(t *testing.T) {
 		{"nl stellen is not stelen", "wij stellen voor", "nl", "stellen", nil},
 		{"nl uitvoeren is not uitvoer", "uitvoeren", "nl", "carry out", nil},
 		{"nl open is not openbaar", "open", "nl", "open", nil},
+		{"nl English word sharing a stem kept", "green deal", "nl", "green deal", nil},
+		{"nl overige is a function word", "overige kosten", "nl", "costs", nil},
+		{"fr maintenant is not maintenance", "maintenant disponible", "fr", "disponible", nil},
 		// Unknown words are kept as written; function words dropped.
 		{"fr names kept", "Proximus et Orange Belgium", "fr", "Proximus Orange Belgium", nil},
 		{"fr loanwords kept", "le cloud, le phishing et la blockchain", "fr", "cloud, phishing blockchain", nil},
 		{"fr mixed with English", "détection de malware dans le cloud pour PME", "fr", "detection malware cloud SME", nil},
 		{"fr unknown hyphenated", "Saint-Gilles", "fr", "Saint-Gilles", nil},
+		{"fr hyphenated, one part known", "anti-hameçonnage", "fr", "anti phishing",
+			[]Term{{"hameçonnage", "phishing"}}},
 		// Dutch.
 		{"nl words", "kwantumveilige versleuteling", "nl", "quantum-safe encryption",
 			[]Term{{"kwantumveilige", "quantum-safe"}, {"versleuteling", "encryption"}}},
