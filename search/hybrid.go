@@ -27,6 +27,7 @@ const (
 	fuseK      = 60  // reciprocal rank: 1/(fuseK+rank)
 	fuseWeight = 0.5 // the meaning's share of the fused score
 	fuseDepth  = 100 // hits of each ranking fused, at least
+	nearDepth  = 40  // hits scored again for words side by side
 	semPool    = 200 // calls whose passages are scored, by their whole vector first
 	semAdd     = 0.55
 	semClosest = 0.35
@@ -77,9 +78,8 @@ type ranked struct {
 func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, keep func(*entry) bool, from, size int) (Result, error) {
 	depth := max(from+size, fuseDepth)
 	fc := newFacetCounter(q.Now)
-	seen := map[*entry]bool{}
 	lexical := func(text query.Query) ([]ranked, uint64, error) {
-		eq := &entryQuery{ix: ix, q: text, keep: keep, seen: func(e *entry) { fc.add(e); seen[e] = true }}
+		eq := &entryQuery{ix: ix, q: text, keep: keep, seen: fc.add}
 		req := bleve.NewSearchRequestOptions(eq, depth, 0, false)
 		req.SortByCustom(eq.byScore())
 		res, err := ix.alias.SearchInContext(ctx, req)
@@ -120,9 +120,18 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 		}
 		sem = sem[:n]
 	}
+	// The calls found by meaning that the words did not find count in the
+	// total and the facets too.
+	text := tq.strict
+	if closest {
+		text = tq.loose
+	}
+	found, err := ix.matching(ctx, text, sem)
+	if err != nil {
+		return Result{}, err
+	}
 	for _, r := range sem {
-		if !seen[r.e] {
-			seen[r.e] = true
+		if !found[r.e.id] {
 			fc.add(r.e)
 			total++
 		}
@@ -143,6 +152,27 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 	return out, nil
 }
 
+// matching tells which of the calls text matches.
+func (ix *Index) matching(ctx context.Context, text query.Query, rs []ranked) (map[string]bool, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.e.id
+	}
+	q := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), text)
+	res, err := ix.alias.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, len(ids), 0, false))
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := make(map[string]bool, len(res.Hits))
+	for _, h := range res.Hits {
+		out[h.ID] = true
+	}
+	return out, nil
+}
+
 // scoreNear scores the hits again with the words of the text that stand
 // together found together (near), and orders them by it. Phrase searches
 // over the whole index cost far more than over the hits alone.
@@ -150,6 +180,7 @@ func (ix *Index) scoreNear(ctx context.Context, text, near query.Query, hits []r
 	if near == nil || len(hits) < 2 {
 		return nil
 	}
+	hits = hits[:min(len(hits), nearDepth)]
 	ids := make([]string, len(hits))
 	for i, h := range hits {
 		ids[i] = h.e.id

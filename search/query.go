@@ -456,7 +456,7 @@ func (ix *Index) textQuery(t parsedText) (textQuery, error) {
 			}
 			wordQs = append(wordQs, ix.termAnyField(stem, near))
 			if prev != "" {
-				pairs = append(pairs, ix.phraseAnyField(phrase{terms: []string{prev, stem}}))
+				pairs = append(pairs, phraseInFields(phrase{terms: []string{prev, stem}}, conceptFields, 1))
 			}
 			prev = stem
 		default: // "post-quantum", "AI-driven": a phrase of its own
@@ -522,18 +522,20 @@ func (ix *Index) conceptQueries(words []string) []query.Query {
 		if len(p.stems()) == 0 {
 			continue
 		}
+		// The words of the concept in one field, not the phrase: phrase
+		// searches over the whole index cost far more, and the concept's
+		// words together in one section say much the same.
 		var fqs []query.Query
 		for _, f := range textFields[:conceptFields] {
-			var q query.Query
-			if len(p.stems()) == 1 {
-				t := bleve.NewTermQuery(p.stems()[0])
+			ts := make([]query.Query, 0, len(p.stems()))
+			for _, st := range p.stems() {
+				t := bleve.NewTermQuery(st)
 				t.SetField(f.name)
-				q = t
-			} else {
-				q = query.NewMultiPhraseQuery(p.multi(), f.name)
+				ts = append(ts, t)
 			}
-			q.(query.BoostableQuery).SetBoost(f.boost * conceptBoost)
-			fqs = append(fqs, q)
+			c := conjunction(ts)
+			c.(query.BoostableQuery).SetBoost(f.boost * conceptBoost)
+			fqs = append(fqs, c)
 		}
 		qs = append(qs, bleve.NewDisjunctionQuery(fqs...))
 	}
@@ -651,6 +653,17 @@ func (ix *Index) termAnyField(term string, near []weightedTerm) query.Query {
 			c.SetBoost(f.boost * n.weight)
 			qs = append(qs, c)
 		}
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// phraseInFields matches an analyzed phrase in the first n text fields.
+func phraseInFields(p phrase, n int, boost float64) query.Query {
+	var qs []query.Query
+	for _, f := range textFields[:n] {
+		mp := query.NewMultiPhraseQuery(p.multi(), f.name)
+		mp.SetBoost(f.boost * boost)
+		qs = append(qs, mp)
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }
