@@ -77,8 +77,9 @@ type ranked struct {
 
 func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, keep func(*entry) bool, from, size int) (Result, error) {
 	depth := max(from+size, fuseDepth)
-	fc := newFacetCounter(q.Now)
+	var fc *facetCounter
 	lexical := func(text query.Query) ([]ranked, uint64, error) {
+		fc = newFacetCounter(q.Now)
 		eq := &entryQuery{ix: ix, q: text, keep: keep, seen: fc.add}
 		req := bleve.NewSearchRequestOptions(eq, depth, 0, false)
 		req.SortByCustom(eq.byScore())
@@ -92,18 +93,26 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 				out = append(out, ranked{e, h.Score})
 			}
 		}
-		if err := ix.scoreNear(ctx, text, tq.near, out); err != nil {
+		if err := ix.scoreNear(ctx, tq.pairs, out); err != nil {
 			return nil, 0, err
 		}
 		return out, res.Total, nil
 	}
-	lex, total, err := lexical(tq.strict)
+	text := tq.strict
+	lex, total, err := lexical(text)
 	if err != nil {
 		return Result{}, err
 	}
+	if total < conceptMinHits && len(tq.concepts) > 0 {
+		text = tq.withConcepts(tq.strict)
+		if lex, total, err = lexical(text); err != nil {
+			return Result{}, err
+		}
+	}
 	closest := total == 0
 	if closest {
-		if lex, total, err = lexical(tq.loose); err != nil {
+		text = tq.withConcepts(tq.loose)
+		if lex, total, err = lexical(text); err != nil {
 			return Result{}, err
 		}
 	}
@@ -113,7 +122,13 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 		if closest {
 			floor = semClosest
 		}
-		sem = ix.byMeaning(sq, keep, semPool)
+		if total >= uint64(depth) {
+			// The words found more calls than are fused: the meaning
+			// orders those, and need not look through every call.
+			sem = meaningOf(sq, lex)
+		} else {
+			sem = ix.byMeaning(sq, keep, semPool)
+		}
 		n := 0
 		for n < len(sem) && (sem[n].score >= floor || (total == 0 && n < semFloor)) {
 			n++
@@ -122,15 +137,21 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 	}
 	// The calls found by meaning that the words did not find count in the
 	// total and the facets too.
-	text := tq.strict
-	if closest {
-		text = tq.loose
+	inLex := make(map[*entry]bool, len(lex))
+	for _, r := range lex {
+		inLex[r.e] = true
 	}
-	found, err := ix.matching(ctx, text, sem)
+	var unknown []ranked
+	for _, r := range sem {
+		if !inLex[r.e] {
+			unknown = append(unknown, r)
+		}
+	}
+	found, err := ix.matching(ctx, text, unknown)
 	if err != nil {
 		return Result{}, err
 	}
-	for _, r := range sem {
+	for _, r := range unknown {
 		if !found[r.e.id] {
 			fc.add(r.e)
 			total++
@@ -145,7 +166,7 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 		}
 	}
 	if len(out.Hits) > 0 && !q.NoHighlights {
-		if err := ix.highlight(ctx, tq.loose, out.Hits); err != nil {
+		if err := ix.highlight(ctx, text, out.Hits); err != nil {
 			return Result{}, err
 		}
 	}
@@ -173,11 +194,12 @@ func (ix *Index) matching(ctx context.Context, text query.Query, rs []ranked) (m
 	return out, nil
 }
 
-// scoreNear scores the hits again with the words of the text that stand
-// together found together (near), and orders them by it. Phrase searches
-// over the whole index cost far more than over the hits alone.
-func (ix *Index) scoreNear(ctx context.Context, text, near query.Query, hits []ranked) error {
-	if near == nil || len(hits) < 2 {
+// scoreNear scores the first hits again for the pairs of words that stand
+// side by side in the text and in the call (in its title, keywords, scope
+// or expected outcome), and orders them by it. It reads the term locations
+// of those hits only: phrase searches over the whole index cost far more.
+func (ix *Index) scoreNear(ctx context.Context, pairs [][2]string, hits []ranked) error {
+	if len(pairs) == 0 || len(hits) < 2 {
 		return nil
 	}
 	hits = hits[:min(len(hits), nearDepth)]
@@ -185,19 +207,45 @@ func (ix *Index) scoreNear(ctx context.Context, text, near query.Query, hits []r
 	for i, h := range hits {
 		ids[i] = h.e.id
 	}
-	q := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), withNear(text, near))
-	res, err := ix.alias.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, len(ids), 0, false))
+	var terms []query.Query
+	seen := map[string]bool{}
+	for _, p := range pairs {
+		for _, st := range p {
+			if seen[st] {
+				continue
+			}
+			seen[st] = true
+			for _, f := range textFields[:nearFields] {
+				t := bleve.NewTermQuery(st)
+				t.SetField(f.name)
+				terms = append(terms, t)
+			}
+		}
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), bleve.NewDisjunctionQuery(terms...)), len(ids), 0, false)
+	req.IncludeLocations = true
+	res, err := ix.alias.SearchInContext(ctx, req)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	score := make(map[string]float64, len(res.Hits))
+	together := make(map[string]int, len(res.Hits))
 	for _, h := range res.Hits {
-		score[h.ID] = h.Score
-	}
-	for i := range hits {
-		if s, ok := score[hits[i].e.id]; ok {
-			hits[i].score = s
+		n := 0
+		for _, p := range pairs {
+			for _, f := range textFields[:nearFields] {
+				if _, _, _, ok := findPhrase(h.Locations[f.name], phrase{terms: p[:]}); ok {
+					n++
+					break
+				}
+			}
 		}
+		together[h.ID] = n
+	}
+	// The bonus is in proportion to the best hit's score: a call that
+	// holds the text's words as the text has them ranks with the best.
+	best := hits[0].score
+	for i := range hits {
+		hits[i].score += nearBoost * best * float64(together[hits[i].e.id]) / float64(len(pairs))
 	}
 	sortRanked(hits)
 	return nil
@@ -228,6 +276,19 @@ func (ix *Index) byMeaning(sq *semQuery, keep func(*entry) bool, pool int) []ran
 	}
 	sortRanked(cands)
 	return cands
+}
+
+// meaningOf ranks calls by meaning.
+func meaningOf(sq *semQuery, rs []ranked) []ranked {
+	out := make([]ranked, 0, len(rs))
+	for _, r := range rs {
+		if r.e.vecs != nil && r.e.vecs.dc != nil {
+			s, _ := sq.score(r.e.vecs)
+			out = append(out, ranked{r.e, float64(s)})
+		}
+	}
+	sortRanked(out)
+	return out
 }
 
 // topRanked is a min-heap of ranked calls: the best ones kept.

@@ -383,9 +383,12 @@ type textQuery struct {
 	// loose holds any of the words (and still every quoted phrase): the
 	// calls that come closest when none says everything.
 	loose query.Query
-	// near scores words that stand together in the text higher where
-	// they stand together in the call; nil for a single word.
-	near      query.Query
+	// pairs are the words (stems) that stand side by side in the text:
+	// calls where they stand side by side too score higher (scoreNear).
+	pairs [][2]string
+	// concepts look for the thesaurus's concepts of the words ("ethical
+	// hacking" is "penetration testing" in the calls): see withConcepts.
+	concepts  []query.Query
 	words     int // searchable words and phrases
 	corrected []Correction
 	related   []Related
@@ -406,7 +409,7 @@ type Related struct {
 // punctuation). The caller holds ix.mu (read).
 func (ix *Index) textQuery(t parsedText) (textQuery, error) {
 	var out textQuery
-	var wordQs, must, pairs []query.Query
+	var wordQs, must []query.Query
 	var sp *speller
 	var prev string
 	for _, w := range t.words {
@@ -455,8 +458,8 @@ func (ix *Index) textQuery(t parsedText) (textQuery, error) {
 				}
 			}
 			wordQs = append(wordQs, ix.termAnyField(stem, near))
-			if prev != "" {
-				pairs = append(pairs, phraseInFields(phrase{terms: []string{prev, stem}}, conceptFields, 1))
+			if prev != "" && prev != stem {
+				out.pairs = append(out.pairs, [2]string{prev, stem})
 			}
 			prev = stem
 		default: // "post-quantum", "AI-driven": a phrase of its own
@@ -500,24 +503,27 @@ func (ix *Index) textQuery(t parsedText) (textQuery, error) {
 	if len(t.phrases) == 0 {
 		// The thesaurus's concepts of the words ("ethical hacking" is
 		// "penetration testing" in the calls): a call that says one is a hit.
-		if cs := ix.conceptQueries(t.words); len(cs) > 0 {
-			out.strict = bleve.NewDisjunctionQuery(append([]query.Query{out.strict}, cs...)...)
-			out.loose = bleve.NewDisjunctionQuery(append([]query.Query{out.loose}, cs...)...)
-		}
-	}
-	if len(pairs) > 0 {
-		d := bleve.NewDisjunctionQuery(pairs...)
-		d.SetBoost(proximityBoost)
-		out.near = d
+		out.concepts = ix.conceptQueries(t.words)
 	}
 	return out, nil
 }
 
-// conceptQueries look for the thesaurus concepts of the words in any
-// text field, below the words themselves.
+// withConcepts makes q find the calls that say one of the concepts too.
+func (tq textQuery) withConcepts(q query.Query) query.Query {
+	if len(tq.concepts) == 0 || q == nil {
+		return q
+	}
+	return bleve.NewDisjunctionQuery(append([]query.Query{q}, tq.concepts...)...)
+}
+
+// conceptQueries look for the thesaurus concepts of the words in the
+// main text fields, below the words themselves: at most maxConcepts.
 func (ix *Index) conceptQueries(words []string) []query.Query {
 	var qs []query.Query
 	for _, x := range ix.th.expand(analyze(ix.analyzer, strings.Join(words, " "))) {
+		if len(qs) >= maxConcepts {
+			break
+		}
 		p := analyze(ix.analyzer, x.concept)
 		if len(p.stems()) == 0 {
 			continue
@@ -548,28 +554,25 @@ func (ix *Index) conceptQueries(words []string) []query.Query {
 const (
 	conceptBoost  = 0.5
 	conceptFields = 6
+	maxConcepts   = 16
+	// nearFields are the fields where words side by side are looked for:
+	// every text field but the conditions.
+	nearFields = 7
+	// conceptMinHits: a text whose words find fewer calls than this is
+	// searched with its concepts too; one that finds more has enough.
+	conceptMinHits = 20
 )
 
-// proximityBoost is the weight of two words of the text found side by
-// side in a call.
-const proximityBoost = 0.6
+// nearBoost: a hit whose fields hold every pair of the text's side-by-side
+// words side by side scores this share of the best hit's score more (in
+// proportion for some pairs).
+const nearBoost = 1.0
 
 func conjunction(qs []query.Query) query.Query {
 	if len(qs) == 1 {
 		return qs[0]
 	}
 	return bleve.NewConjunctionQuery(qs...)
-}
-
-// withNear adds the proximity scoring to q.
-func withNear(q, near query.Query) query.Query {
-	if near == nil || q == nil {
-		return q
-	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(q)
-	b.AddShould(near)
-	return b
 }
 
 // englishQuery carries a French or Dutch search text over to English,
@@ -653,17 +656,6 @@ func (ix *Index) termAnyField(term string, near []weightedTerm) query.Query {
 			c.SetBoost(f.boost * n.weight)
 			qs = append(qs, c)
 		}
-	}
-	return bleve.NewDisjunctionQuery(qs...)
-}
-
-// phraseInFields matches an analyzed phrase in the first n text fields.
-func phraseInFields(p phrase, n int, boost float64) query.Query {
-	var qs []query.Query
-	for _, f := range textFields[:n] {
-		mp := query.NewMultiPhraseQuery(p.multi(), f.name)
-		mp.SetBoost(f.boost * boost)
-		qs = append(qs, mp)
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }
