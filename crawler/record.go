@@ -352,7 +352,7 @@ func (p *parser) actions(s string) []action {
 }
 
 func (p *parser) dates(c *funding.Call, m Metadata, actions []action) {
-	var deadlines []time.Time
+	var deadlines []deadline
 	add := func(field, v string) {
 		if strings.TrimSpace(v) == "" {
 			return
@@ -362,7 +362,7 @@ func (p *parser) dates(c *funding.Call, m Metadata, actions []action) {
 			p.warn("%s: %v", field, err)
 			return
 		}
-		deadlines = append(deadlines, t)
+		deadlines = append(deadlines, closingTime(t))
 	}
 	for _, v := range m["deadlineDate"] {
 		add("deadlineDate", v)
@@ -391,28 +391,46 @@ func (p *parser) dates(c *funding.Call, m Metadata, actions []action) {
 			p.warn("opening date: %v", err)
 			continue
 		}
+		t = t.UTC()
 		c.OpeningDate = &t
 		break
 	}
 }
 
-// mergeDeadlines sorts deadlines and drops repeats of one day: a bare date
-// ("2025-10-02" from actions) gives way to a timed value of the same day.
-func mergeDeadlines(ds []time.Time) []time.Time {
+// deadline is a closing instant and whether the record stated its hour.
+type deadline struct {
+	at     time.Time
+	stated bool
+}
+
+// closingTime reads a deadline value: the portal writes most as a bare
+// calendar date (midnight, "2025-10-02T00:00:00.000+0000" or "2025-10-02"),
+// which closes at 17:00 Brussels time that day; a value with another hour
+// ("2024-04-18T19:00:00.000+0200") states its own.
+func closingTime(t time.Time) deadline {
+	if isMidnight(t) {
+		return deadline{at: funding.DeadlineOn(t)}
+	}
+	return deadline{at: t.UTC(), stated: true}
+}
+
+// mergeDeadlines sorts deadlines and drops repeats of one Brussels day: a
+// calendar date gives way to a value of the same day that states its hour.
+func mergeDeadlines(ds []deadline) []time.Time {
 	if len(ds) == 0 {
 		return nil
 	}
-	byDay := map[string]time.Time{}
+	byDay := map[string]deadline{}
 	for _, d := range ds {
-		day := d.Format(time.DateOnly)
+		day := d.at.In(funding.Brussels).Format(time.DateOnly)
 		old, seen := byDay[day]
-		if !seen || (isMidnight(old) && !isMidnight(d)) {
+		if !seen || (!old.stated && d.stated) {
 			byDay[day] = d
 		}
 	}
 	out := make([]time.Time, 0, len(byDay))
 	for _, d := range byDay {
-		out = append(out, d)
+		out = append(out, d.at)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
 	return out
@@ -420,7 +438,7 @@ func mergeDeadlines(ds []time.Time) []time.Time {
 
 func isMidnight(t time.Time) bool {
 	h, m, s := t.Clock()
-	return h == 0 && m == 0 && s == 0
+	return h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0
 }
 
 var dateLayouts = []string{
@@ -428,18 +446,29 @@ var dateLayouts = []string{
 	"2006-01-02T15:04:05-0700",
 	"2006-01-02T15:04:05.000Z07:00",
 	time.RFC3339Nano,
+}
+
+// localLayouts carry no zone: the portal writes them in Brussels time.
+var localLayouts = []string{
 	"2006-01-02T15:04:05.000",
 	"2006-01-02T15:04:05",
 	time.DateOnly,
 }
 
 // ParseDate reads the portal's date forms: "2025-10-02T00:00:00.000+0000",
-// "2024-04-18T19:00:00.000+0200", "2025-10-03T17:59:44.318" (UTC assumed)
-// and "2025-10-02".
+// "2024-04-18T19:00:00.000+0200", and the zone-less "2025-10-03T17:59:44.318"
+// (latestInfos.lastChangeDate) and "2025-10-02", which are Brussels local
+// time. The result keeps the zone it was read in: a calendar date stays
+// midnight on its own clock (see closingTime).
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	for _, l := range localLayouts {
+		if t, err := time.ParseInLocation(l, s, funding.Brussels); err == nil {
 			return t, nil
 		}
 	}
@@ -612,7 +641,7 @@ func (p *parser) updates(s string) []funding.Update {
 				p.warn("latestInfos date: %v", err)
 				continue
 			}
-			u.Date = t
+			u.Date = t.UTC()
 			break
 		}
 		out = append(out, u)

@@ -91,7 +91,8 @@ func TestParseRecordDATA03(t *testing.T) {
 		{"programme", c.Programme, funding.ProgrammeHorizon},
 		{"kind", c.Kind, funding.KindTopic},
 		{"portal status", c.PortalStatus, funding.StatusClosed},
-		{"deadlines", c.Deadlines, []time.Time{time.Date(2025, 10, 2, 0, 0, 0, 0, time.UTC)}},
+		// A calendar date closes at 17:00 Brussels time (CEST in October).
+		{"deadlines", c.Deadlines, []time.Time{time.Date(2025, 10, 2, 15, 0, 0, 0, time.UTC)}},
 		{"opening", *c.OpeningDate, time.Date(2025, 6, 10, 0, 0, 0, 0, time.UTC)},
 		{"deadline model", c.DeadlineModel, "single-stage"},
 		{"types of action", c.TypesOfAction, []string{"RIA"}},
@@ -111,7 +112,8 @@ func TestParseRecordDATA03(t *testing.T) {
 			"Additional documents",
 		}},
 		{"updates", len(c.Updates), 4},
-		{"latest update", c.Updates[0].Date, time.Date(2025, 10, 3, 17, 59, 44, 318_000_000, time.UTC)},
+		// lastChangeDate has no zone: Brussels local time.
+		{"latest update", c.Updates[0].Date, time.Date(2025, 10, 3, 15, 59, 44, 318_000_000, time.UTC)},
 	}
 	for _, ck := range checks {
 		if diff := cmp.Diff(ck.want, ck.got); diff != "" {
@@ -133,8 +135,8 @@ func TestParseRecordAPI2101(t *testing.T) {
 	}
 	golden(t, "record-type1-HORIZON-CL5-2024-D2-01-03-api2.101", c)
 	cest := time.FixedZone("", 2*3600)
-	if want := []time.Time{time.Date(2024, 4, 18, 19, 0, 0, 0, cest)}; !cmp.Equal(want, c.Deadlines) {
-		t.Errorf("deadlines = %v, want %v (offset kept)", c.Deadlines, want)
+	if want := []time.Time{time.Date(2024, 4, 18, 19, 0, 0, 0, cest)}; !cmp.Equal(want, c.Deadlines, cmp.Comparer(time.Time.Equal)) {
+		t.Errorf("deadlines = %v, want %v (its stated hour kept)", c.Deadlines, want)
 	}
 	if want := time.Date(2023, 12, 7, 0, 0, 0, 0, time.UTC); !c.OpeningDate.Equal(want) {
 		t.Errorf("opening = %v, want %v", c.OpeningDate, want)
@@ -242,7 +244,7 @@ func TestParseResultMalformedJSONInString(t *testing.T) {
 		t.Errorf("budget %+v updates %d sections %d: want empty budget and updates, sections kept", c.Budget, len(c.Updates), len(c.Sections))
 	}
 	// The deadline still comes from actions[].deadlineDates.
-	if len(c.Deadlines) != 1 || !c.Deadlines[0].Equal(time.Date(2025, 10, 2, 0, 0, 0, 0, time.UTC)) {
+	if len(c.Deadlines) != 1 || !c.Deadlines[0].Equal(time.Date(2025, 10, 2, 15, 0, 0, 0, time.UTC)) {
 		t.Errorf("deadlines = %v", c.Deadlines)
 	}
 }
@@ -255,7 +257,9 @@ func TestParseResultOddMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParseRecord: %v", err)
 	}
-	want := []time.Time{time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 2, 16, 0, 0, 0, time.UTC)}
+	// Calendar dates close at 17:00 Brussels (CET: 16:00 UTC); a stated
+	// hour of the same day wins over its calendar date.
+	want := []time.Time{time.Date(2025, 12, 1, 16, 0, 0, 0, time.UTC), time.Date(2026, 1, 2, 16, 0, 0, 0, time.UTC)}
 	if c.ID != "X-1" || c.Kind != funding.KindTopic || !cmp.Equal(want, c.Deadlines, cmp.Comparer(time.Time.Equal)) {
 		t.Errorf("call = %s %s %v, want X-1 topic %v", c.ID, c.Kind, c.Deadlines, want)
 	}

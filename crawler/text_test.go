@@ -106,8 +106,10 @@ func TestParseDate(t *testing.T) {
 	}{
 		{"2025-10-02T00:00:00.000+0000", time.Date(2025, 10, 2, 0, 0, 0, 0, time.UTC)},
 		{"2024-04-18T19:00:00.000+0200", time.Date(2024, 4, 18, 17, 0, 0, 0, time.UTC)},
-		{"2025-10-03T17:59:44.318", time.Date(2025, 10, 3, 17, 59, 44, 318e6, time.UTC)},
-		{"2025-10-02", time.Date(2025, 10, 2, 0, 0, 0, 0, time.UTC)},
+		// No zone: Brussels local time (CEST in October, CET in January).
+		{"2025-10-03T17:59:44.318", time.Date(2025, 10, 3, 15, 59, 44, 318e6, time.UTC)},
+		{"2026-01-05T09:30:00", time.Date(2026, 1, 5, 8, 30, 0, 0, time.UTC)},
+		{"2025-10-02", time.Date(2025, 10, 1, 22, 0, 0, 0, time.UTC)},
 		{" 2026-01-01T10:00:00Z ", time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)},
 	}
 	for _, tc := range tests {
