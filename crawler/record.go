@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -230,6 +231,8 @@ func ParseResult(r *Result) (*funding.Call, []string, error) {
 		return nil, nil, fmt.Errorf("%w: %s: no title", ErrInvalidRecord, id)
 	}
 	if kind == funding.KindCascade {
+		// Cascade calls (API-FACTS §1): caName is the call, projectName the
+		// EU project running it. Either may be missing: the page says so.
 		c.Project = CleanText(m.First("projectName"))
 		if ca := CleanText(m.First("caName")); ca != "" && c.CallTitle == "" {
 			c.CallTitle = ca
@@ -238,7 +241,7 @@ func ParseResult(r *Result) (*funding.Call, []string, error) {
 
 	c.ProgrammeID = strings.TrimSpace(m.First("frameworkProgramme"))
 	c.Programme = mapProgramme(c.ProgrammeID)
-	c.ProgrammeName = ProgrammeName(c.ProgrammeID)
+	c.ProgrammeName = programmeName(c.ProgrammeID, id)
 
 	actions := p.actions(m.First("actions"))
 	if st := m.First("status"); st != "" {
@@ -279,27 +282,76 @@ func ParseResult(r *Result) (*funding.Call, []string, error) {
 		}
 		c.Conditions = secs
 	}
+	if d := m.First("destinationDetails"); strings.TrimSpace(d) != "" {
+		// The destination's expected impacts, which the portal tells
+		// applicants to address: a section, searched and matched as one.
+		text := htmlText(d)
+		if text != "" {
+			c.Sections = append(c.Sections, funding.Section{Title: DestinationSection, Text: text, HTML: strings.TrimSpace(FixMojibake(d))})
+		}
+	}
 	c.SupportInfo = htmlText(m.First("supportInfo"))
 	c.Updates = p.updates(m.First("latestInfos"))
-	for _, s := range c.Sections {
-		if t := ExtractTRL(s.Text); t != nil {
-			c.TRL = t
-			break
+	c.TRL = targetTRL(c.Sections)
+	c.Proposals = proposalCounts(c.Updates)
+
+	c.Links = p.links(m.First("links"))
+	c.SubmissionNote = htmlText(m.First("sepTemplate"))
+	if v := strings.TrimSpace(m.First("allowPartnerSearch")); v != "" {
+		b := strings.EqualFold(v, "true")
+		c.PartnerSearch = &b
+	}
+	c.Mission = cleanList(m["mission"])
+	c.FocusAreas = cleanList(m["focusArea"])
+	c.ProgrammeDivisions = cleanList(m["programmeDivision"])
+	if v := strings.TrimSpace(m.First("esDA_IngestDate")); v != "" {
+		if t, err := ParseDate(v); err != nil {
+			p.warn("esDA_IngestDate: %v", err)
+		} else {
+			t = t.UTC()
+			c.PortalChangedAt = &t
 		}
 	}
 
-	c.URL = topicURL(c, r.URL, m.First("url"))
+	c.URL = callURL(c, r.Reference, r.URL, m.First("url"))
 	return c, p.warnings, nil
 }
 
-const topicPageURL = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/"
+// DestinationSection is the title of the section that holds the text of
+// the call's destination (destinationDetails).
+const DestinationSection = "Destination"
 
-// topicURL is the portal page of the call: the record's url when it is a
-// page (2.101 records point at a topicDetails .json instead).
-func topicURL(c *funding.Call, urls ...string) string {
+const (
+	portalScreen    = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/"
+	topicPageURL    = portalScreen + "topic-details/"
+	prospectPageURL = portalScreen + "prospect-details/"
+	cascadePageURL  = portalScreen + "competitive-calls-cs/"
+)
+
+// callURL is the portal page of the call. Topics (type 1) have a
+// topic-details page: the record's url when it is a page (2.101 records
+// point at a topicDetails .json instead). Calls for proposals (type 2,
+// EuropeAid) have a prospect page named by the record's reference
+// ("186002PROSPECTSEN"); cascade calls (type 8) a competitive-calls-cs page.
+func callURL(c *funding.Call, reference string, urls ...string) string {
+	page := func(u string) bool {
+		return u != "" && strings.HasPrefix(u, "http") && !strings.HasSuffix(u, ".json")
+	}
+	switch c.Kind {
+	case funding.KindCallForProposals:
+		if ref := strings.TrimSpace(reference); ref != "" && !strings.ContainsAny(ref, "/ ?#") {
+			return prospectPageURL + ref
+		}
+	case funding.KindCascade:
+		for _, u := range urls {
+			if u = strings.TrimSpace(u); page(u) && strings.Contains(u, "/competitive-calls-cs/") {
+				return u
+			}
+		}
+		return cascadePageURL + url.PathEscape(c.ID)
+	}
 	for _, u := range urls {
-		u = strings.TrimSpace(u)
-		if u != "" && strings.HasPrefix(u, "http") && !strings.HasSuffix(u, ".json") {
+		if u = strings.TrimSpace(u); page(u) {
 			return u
 		}
 	}

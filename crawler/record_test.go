@@ -97,7 +97,9 @@ func TestParseRecordDATA03(t *testing.T) {
 		{"deadline model", c.DeadlineModel, "single-stage"},
 		{"types of action", c.TypesOfAction, []string{"RIA"}},
 		{"mga", c.MGATypes, []string{"HORIZON-AG"}},
-		{"section titles", titles(c.Sections), []string{"Expected Outcome", "Scope"}},
+		// destinationDetails is kept as a section of its own, after the topic's.
+		{"section titles", titles(c.Sections), []string{"Expected Outcome", "Scope", "Destination"}},
+		{"destination text", strings.HasPrefix(c.Sections[2].Text, "The next stage of the data economy will shift data flows"), true},
 		{"condition titles", titles(c.Conditions), []string{
 			"1. Admissibility Conditions: Proposal page limit and layout",
 			"2. Eligible Countries",
@@ -119,6 +121,35 @@ func TestParseRecordDATA03(t *testing.T) {
 		if diff := cmp.Diff(ck.want, ck.got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", ck.name, diff)
 		}
+	}
+	// The fields the portal sends that were never read.
+	changed := time.Date(2025, 10, 3, 16, 4, 40, 851_000_000, time.UTC) // esDA_IngestDate 18:04:40.851+0200
+	partner := true
+	fields := []struct {
+		name      string
+		got, want any
+	}{
+		{"submission note", c.SubmissionNote, "No submission system is open for this topic."},
+		{"partner search", c.PartnerSearch, &partner},
+		{"portal changed at", c.PortalChangedAt, &changed},
+		{"programme divisions", c.ProgrammeDivisions, []string{"43120203", "43120218", "43120231"}},
+		{"links", c.Links, []funding.Link(nil)}, // "[]" on this record
+		{"programme name", c.ProgrammeName, "Horizon Europe"},
+	}
+	for _, f := range fields {
+		if diff := cmp.Diff(f.want, f.got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", f.name, diff)
+		}
+	}
+	// The update "PROPOSAL NUMBERS" lists every topic of the call.
+	var own *funding.ProposalCount
+	for i := range c.Proposals {
+		if c.Proposals[i].TopicID == c.ID {
+			own = &c.Proposals[i]
+		}
+	}
+	if len(c.Proposals) != 7 || own == nil || own.Proposals != 56 || own.Budget != 15_000_000 {
+		t.Errorf("proposals = %+v, want 7 topics, DATA-03 with 56 proposals for EUR 15 million", c.Proposals)
 	}
 	if s := c.Conditions[8].Text; s != "are described in the specific topic of the Work Programme." {
 		t.Errorf("specific conditions = %q", s)
@@ -240,8 +271,8 @@ func TestParseResultMalformedJSONInString(t *testing.T) {
 	if len(warnings) != 3 {
 		t.Errorf("warnings = %q, want budgetOverview, latestInfos and deadlineDate", warnings)
 	}
-	if c.Budget.MaxContribution != 0 || c.Updates != nil || len(c.Sections) != 2 {
-		t.Errorf("budget %+v updates %d sections %d: want empty budget and updates, sections kept", c.Budget, len(c.Updates), len(c.Sections))
+	if c.Budget.MaxContribution != 0 || c.Updates != nil || len(c.Sections) != 3 {
+		t.Errorf("budget %+v updates %d sections %d: want empty budget and updates, sections (and destination) kept", c.Budget, len(c.Updates), len(c.Sections))
 	}
 	// The deadline still comes from actions[].deadlineDates.
 	if len(c.Deadlines) != 1 || !c.Deadlines[0].Equal(time.Date(2025, 10, 2, 15, 0, 0, 0, time.UTC)) {

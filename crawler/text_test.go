@@ -55,6 +55,11 @@ func TestExtractTRL(t *testing.T) {
 		{"to focus on technology readiness levels 5 to 7 (indicative)", &funding.TRL{Min: 5, Max: 7, Sentence: "to focus on technology readiness levels 5 to 7 (indicative)"}},
 		{"at least TRL5 or above", &funding.TRL{Min: 5, Max: 5, Sentence: "at least TRL5 or above"}},
 		{"some PoCs at TRL 4/5 for", &funding.TRL{Min: 4, Max: 5, Sentence: "some PoCs at TRL 4/5 for"}},
+		// The stated target, not the first mention.
+		{"From cell prototypes (TRL 4-5) to demonstration. Activities are expected to achieve TRL 6-7 by the end of the project.",
+			&funding.TRL{Min: 6, Max: 7, Sentence: "Activities are expected to achieve TRL 6-7 by the end of the project."}},
+		{"Solutions must be tested to reach up to Technical Readiness Level (TRL) 6",
+			&funding.TRL{Min: 6, Max: 6, Sentence: "Solutions must be tested to reach up to Technical Readiness Level (TRL) 6"}},
 		{"Activities may start at any TRL. The reference TRL definition is in Annex B.", nil},
 		{"No readiness level here, only 5 and 6.", nil},
 	}
