@@ -181,6 +181,11 @@ func (s *Server) getCall(c *fiber.Ctx) error {
 		return err
 	}
 	call.Status = call.StatusAt(s.cfg.Now())
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	if call.PreviousRound, err = s.previousRound(ctx, call); err != nil {
+		return err
+	}
 	emptyNotNull(call)
 	return c.JSON(call)
 }

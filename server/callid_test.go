@@ -65,3 +65,44 @@ func TestCallIDWithSlash(t *testing.T) {
 		t.Errorf("curate %s = %d %v, want 201", europeAid, code, out)
 	}
 }
+
+// TestCallPortalFacts: the call page and API show what the portal
+// published beyond the texts, on real recorded records.
+func TestCallPortalFacts(t *testing.T) {
+	s, _ := pageServer(t)
+	b := newClient(t, s)
+
+	closed := b.get("/calls/HORIZON-CL4-2025-04-DATA-03")
+	body := text(closed.body)
+	for _, want := range []string{"56 proposals submitted", "indicative topic budget", "No submission system is open for this topic.",
+		"Offered on the portal for this call", "Last changed on the portal", "The next stage of the data economy"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page of HORIZON-CL4-2025-04-DATA-03 lacks %q", want)
+		}
+	}
+	if !strings.Contains(closed.body, `id="portal-changed">`) || strings.Contains(closed.body, `id="portal-changed"><span class="muted">`) {
+		t.Error("the portal's own change date is not shown")
+	}
+
+	later := b.get("/calls/HORIZON-CL4-2027-04-DATA-03")
+	if !strings.Contains(text(later.body), "Last time 56 proposals for about 3 grants") {
+		t.Errorf("page of HORIZON-CL4-2027-04-DATA-03 lacks the last round: %s", truncate(text(later.body)))
+	}
+	var call struct {
+		PreviousRound *struct {
+			CallID         string `json:"call_id"`
+			Proposals      int    `json:"proposals"`
+			ExpectedGrants int    `json:"expected_grants"`
+		} `json:"previous_round"`
+		ProgrammeName string `json:"programme_name"`
+	}
+	do(t, s, http.MethodGet, "/api/v1/calls/HORIZON-CL4-2027-04-DATA-03", "", nil, &call)
+	if p := call.PreviousRound; p == nil || p.CallID != "HORIZON-CL4-2025-04-DATA-03" || p.Proposals != 56 || p.ExpectedGrants != 3 {
+		t.Errorf("previous_round = %+v, want DATA-03 of 2025: 56 proposals, 3 grants", p)
+	}
+
+	fr := newClient(t, s)
+	if page := text(fr.get("/calls/HORIZON-CL4-2025-04-DATA-03?lang=fr").body); !strings.Contains(page, "56 propositions soumises") {
+		t.Error("French page lacks the proposal count")
+	}
+}
