@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"callmatch/funding"
 )
@@ -140,5 +141,38 @@ func proposalCounts(updates []funding.Update) []funding.ProposalCount {
 		out = append(out, pc)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].TopicID < out[j].TopicID })
+	return out
+}
+
+// deadlineHourRe is a call text's statement of its deadline and hour:
+// "Deadline for submitting applications: 15 September 2026 – 17:00:00 CET
+// (Brussels)", "Deadline for submission: 06/10/2026 – 17:00:00 CET",
+// "November, 3 2026 17:00 (Brussels time)".
+var deadlineHourRe = regexp.MustCompile(`(?i)deadline for submi\w*(?:\s+of\s+\w+|\s+applications)?\s*:\s*([0-9A-Za-z/,. ]{6,30}?)\s*(?:[–—-]|,|at)?\s*([0-2]?\d)[:.]([0-5]\d)(?::00)?\s*(?:h\s*)?(?:CET|CEST|\(?Brussels)`)
+
+var statedDateLayouts = []string{"2 January 2006", "January 2 2006", "January, 2 2006", "January 2, 2006", "02/01/2006", "2/1/2006", "02.01.2006"}
+
+// statedHours reads the deadline hours a call's text states, by day.
+func statedHours(text string) map[string][2]int {
+	var out map[string][2]int
+	for _, m := range deadlineHourRe.FindAllStringSubmatch(text, -1) {
+		day := strings.TrimSpace(strings.TrimRight(strings.TrimSpace(m[1]), ",–-"))
+		for _, l := range statedDateLayouts {
+			t, err := time.Parse(l, day)
+			if err != nil {
+				continue
+			}
+			h, _ := strconv.Atoi(m[2])
+			mi, _ := strconv.Atoi(m[3])
+			if h > 23 {
+				break
+			}
+			if out == nil {
+				out = map[string][2]int{}
+			}
+			out[t.Format(time.DateOnly)] = [2]int{h, mi}
+			break
+		}
+	}
 	return out
 }

@@ -2,8 +2,10 @@ package crawler_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"callmatch/crawler"
 	"callmatch/crawler/recorded"
@@ -135,5 +137,40 @@ func TestParseLinks(t *testing.T) {
 	want := []funding.Link{{Title: "Questions and answers", URL: "https://ec.europa.eu/qa/x-2"}, {Title: "Call document", URL: "https://ec.europa.eu/doc.pdf"}}
 	if len(c.Links) != 2 || c.Links[0] != want[0] || c.Links[1] != want[1] {
 		t.Errorf("links = %+v, want %+v (no javascript:)", c.Links, want)
+	}
+}
+
+// TestStatedDeadlineHour: a deadline given as a calendar date closes at
+// the hour the call's text states for that day (the forms of real
+// conditions texts), else at 17:00 Brussels.
+func TestStatedDeadlineHour(t *testing.T) {
+	tests := []struct {
+		text, deadline string
+		want           time.Time
+	}{
+		{"Deadline for submitting applications: 15 September 2026 – 17:00:00 CET (Brussels)Evaluation period: October",
+			"2026-09-15T00:00:00.000+0000", time.Date(2026, 9, 15, 15, 0, 0, 0, time.UTC)},
+		{"Deadline for submitting applications: November, 3 2026 12:00 (Brussels time).Evaluation period: November",
+			"2026-11-03T00:00:00.000+0000", time.Date(2026, 11, 3, 11, 0, 0, 0, time.UTC)},
+		{"Deadline for submission: 06/10/2026 – 14:30:00 CET (Brussels)Evaluation: October",
+			"2026-10-06T00:00:00.000+0000", time.Date(2026, 10, 6, 12, 30, 0, 0, time.UTC)},
+		// Another day's hour does not apply.
+		{"Deadline for submitting applications: 23/09/2026 12:00 (Brussels time).",
+			"2026-09-24T00:00:00.000+0000", time.Date(2026, 9, 24, 15, 0, 0, 0, time.UTC)},
+		{"No hour here.", "2026-01-20T00:00:00.000+0000", time.Date(2026, 1, 20, 16, 0, 0, 0, time.UTC)},
+	}
+	for _, tc := range tests {
+		rec := map[string]any{"language": "en", "metadata": map[string][]string{
+			"identifier": {"X-3"}, "type": {"1"}, "title": {"T"}, "deadlineDate": {tc.deadline},
+			"topicConditions": {"<p>" + tc.text + "</p>"},
+		}}
+		b, _ := json.Marshal(rec)
+		c, _, err := crawler.ParseRecord(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Deadlines) != 1 || !c.Deadlines[0].Equal(tc.want) {
+			t.Errorf("deadline %s with %q = %v, want %v", tc.deadline, tc.text, c.Deadlines, tc.want)
+		}
 	}
 }

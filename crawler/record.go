@@ -259,6 +259,7 @@ func ParseResult(r *Result) (*funding.Call, []string, error) {
 		}
 	}
 
+	p.hours = statedHours(htmlText(m.First("topicConditions")) + "\n" + htmlText(m.First("descriptionByte")))
 	p.dates(c, m, actions)
 	p.typesOfAction(c, m, actions)
 	c.Budget = p.budget(m.First("budgetOverview"))
@@ -364,6 +365,7 @@ func callURL(c *funding.Call, reference string, urls ...string) string {
 type parser struct {
 	id       string
 	warnings []string
+	hours    map[string][2]int // deadline day (2006-01-02) -> hour and minute the text states, Brussels time
 }
 
 func (p *parser) warn(format string, args ...any) {
@@ -414,7 +416,7 @@ func (p *parser) dates(c *funding.Call, m Metadata, actions []action) {
 			p.warn("%s: %v", field, err)
 			return
 		}
-		deadlines = append(deadlines, closingTime(t))
+		deadlines = append(deadlines, p.closingTime(t))
 	}
 	for _, v := range m["deadlineDate"] {
 		add("deadlineDate", v)
@@ -457,10 +459,15 @@ type deadline struct {
 
 // closingTime reads a deadline value: the portal writes most as a bare
 // calendar date (midnight, "2025-10-02T00:00:00.000+0000" or "2025-10-02"),
-// which closes at 17:00 Brussels time that day; a value with another hour
+// which closes at 17:00 Brussels time that day, or at the hour the call's
+// text states for that day; a value with another hour
 // ("2024-04-18T19:00:00.000+0200") states its own.
-func closingTime(t time.Time) deadline {
+func (p *parser) closingTime(t time.Time) deadline {
 	if isMidnight(t) {
+		if hm, ok := p.hours[t.Format(time.DateOnly)]; ok {
+			y, mo, d := t.Date()
+			return deadline{at: time.Date(y, mo, d, hm[0], hm[1], 0, 0, funding.Brussels).UTC(), stated: true}
+		}
 		return deadline{at: funding.DeadlineOn(t)}
 	}
 	return deadline{at: t.UTC(), stated: true}
