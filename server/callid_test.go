@@ -101,6 +101,21 @@ func TestCallPortalFacts(t *testing.T) {
 		t.Errorf("previous_round = %+v, want DATA-03 of 2025: 56 proposals, 3 grants", p)
 	}
 
+	// The destination text is searched like the topic's own sections.
+	var found struct {
+		Hits []struct {
+			ID string `json:"id"`
+		} `json:"hits"`
+	}
+	do(t, s, http.MethodGet, "/api/v1/calls?size=50&q="+url.QueryEscape(`"enjoy watching satellite TV"`), "", nil, &found)
+	hit := false
+	for _, h := range found.Hits {
+		hit = hit || h.ID == "HORIZON-CL4-2026-SPACE-03-61"
+	}
+	if !hit {
+		t.Errorf("a phrase of its destination text does not find HORIZON-CL4-2026-SPACE-03-61: %+v", found.Hits)
+	}
+
 	fr := newClient(t, s)
 	if page := text(fr.get("/calls/HORIZON-CL4-2025-04-DATA-03?lang=fr").body); !strings.Contains(page, "56 propositions soumises") {
 		t.Error("French page lacks the proposal count")
