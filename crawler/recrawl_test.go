@@ -3,6 +3,7 @@ package crawler_test
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,6 +19,10 @@ func asBefore(c *funding.Call) {
 	for i, d := range c.Deadlines {
 		y, m, day := d.In(funding.Brussels).Date()
 		c.Deadlines[i] = time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
+	}
+	for i, u := range c.Updates { // zone-less lastChangeDate was read as UTC
+		l := u.Date.In(funding.Brussels)
+		c.Updates[i].Date = time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
 	}
 	var secs []funding.Section
 	for _, s := range c.Sections {
@@ -89,6 +94,20 @@ func TestRecrawlAfterUpgrade(t *testing.T) {
 	upgrade := crawl()
 	if upgrade.Changed != old || upgrade.New != 0 || upgrade.Gone != 0 {
 		t.Errorf("crawl after the upgrade: %d changed, %d new, %d gone; want %d changed (each old call once)", upgrade.Changed, upgrade.New, upgrade.Gone, old)
+	}
+
+	// The same dates re-read in Brussels time alert no subscriber.
+	changes, err := st.ChangesSince(ctx, now.Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) < old {
+		t.Errorf("%d changes recorded by the upgrade crawl, want %d", len(changes), old)
+	}
+	for _, ch := range changes {
+		if slices.Contains(ch.Fields, "deadlines") || slices.Contains(ch.Fields, "updates") {
+			t.Errorf("%s: upgrade recorded %q, want its dates as brussels_time", ch.CallID, ch.Fields)
+		}
 	}
 
 	gen, err := st.Generation(ctx)

@@ -245,8 +245,13 @@ func (c *Call) ChangedFields(old *Call) []string {
 	add("programme", c.Programme != old.Programme || c.ProgrammeID != old.ProgrammeID || c.ProgrammeName != old.ProgrammeName)
 	add("kind", c.Kind != old.Kind)
 	add("status", c.PortalStatus != old.PortalStatus)
-	add("opening_date", !equalTimePtr(c.OpeningDate, old.OpeningDate))
-	add("deadlines", !slices.EqualFunc(c.Deadlines, old.Deadlines, time.Time.Equal) || c.DeadlineModel != old.DeadlineModel)
+	// Dates that callmatch used to read as UTC midnight or UTC clock time
+	// and now reads in Brussels time (deadline hour, zone-less dates) are
+	// the same dates: reported as brussels_time, which alerts nobody,
+	// rather than as changed deadlines, opening date or updates.
+	add("opening_date", !equalTimePtr(c.OpeningDate, old.OpeningDate) && !rereadDatePtr(old.OpeningDate, c.OpeningDate))
+	add("deadlines", !slices.EqualFunc(c.Deadlines, old.Deadlines, time.Time.Equal) && !slices.EqualFunc(old.Deadlines, c.Deadlines, rereadDeadline) ||
+		c.DeadlineModel != old.DeadlineModel)
 	add("types_of_action", !slices.Equal(c.TypesOfAction, old.TypesOfAction) || !slices.Equal(c.MGATypes, old.MGATypes))
 	add("budget", !equalJSON(c.Budget, old.Budget))
 	add("keywords", !slices.Equal(c.Keywords, old.Keywords) || !slices.Equal(c.Tags, old.Tags) || !slices.Equal(c.CrossCuttingPriorities, old.CrossCuttingPriorities))
@@ -254,7 +259,7 @@ func (c *Call) ChangedFields(old *Call) []string {
 	add("conditions", !equalJSON(c.Conditions, old.Conditions))
 	add("support_info", c.SupportInfo != old.SupportInfo)
 	add("trl", !equalJSON(c.TRL, old.TRL))
-	add("updates", !equalJSON(c.Updates, old.Updates))
+	add("updates", !equalJSON(c.Updates, old.Updates) && !slices.EqualFunc(old.Updates, c.Updates, rereadUpdate))
 	add("url", c.URL != old.URL)
 	add("destination", c.Destination != old.Destination)
 	add("links", !equalJSON(c.Links, old.Links))
@@ -262,7 +267,38 @@ func (c *Call) ChangedFields(old *Call) []string {
 	add("partner_search", !equalJSON(c.PartnerSearch, old.PartnerSearch))
 	add("mission", !slices.Equal(c.Mission, old.Mission) || !slices.Equal(c.FocusAreas, old.FocusAreas) || !slices.Equal(c.ProgrammeDivisions, old.ProgrammeDivisions))
 	add("proposals", !equalJSON(c.Proposals, old.Proposals))
+	reread := !slices.EqualFunc(c.Deadlines, old.Deadlines, time.Time.Equal) && slices.EqualFunc(old.Deadlines, c.Deadlines, rereadDeadline) ||
+		!equalJSON(c.Updates, old.Updates) && slices.EqualFunc(old.Updates, c.Updates, rereadUpdate) ||
+		!equalTimePtr(c.OpeningDate, old.OpeningDate) && rereadDatePtr(old.OpeningDate, c.OpeningDate)
+	add("brussels_time", reread)
 	return out
+}
+
+// rereadDeadline: old is a calendar date stored as UTC midnight (before
+// deadlines had an hour) and d is a closing time on that same Brussels day.
+func rereadDeadline(old, d time.Time) bool {
+	if old.Equal(d) {
+		return true
+	}
+	h, m, sec := old.UTC().Clock()
+	y, mo, day := old.UTC().Date()
+	y2, mo2, day2 := d.In(Brussels).Date()
+	return h == 0 && m == 0 && sec == 0 && y == y2 && mo == mo2 && day == day2
+}
+
+// rereadDate: old is a zone-less portal date read as UTC, now as Brussels
+// local time (the same wall clock).
+func rereadDate(old, d time.Time) bool {
+	o := old.UTC()
+	return o.Equal(d) || time.Date(o.Year(), o.Month(), o.Day(), o.Hour(), o.Minute(), o.Second(), o.Nanosecond(), Brussels).Equal(d)
+}
+
+func rereadDatePtr(old, d *time.Time) bool {
+	return old != nil && d != nil && rereadDate(*old, *d)
+}
+
+func rereadUpdate(old, u Update) bool {
+	return old.Text == u.Text && old.HTML == u.HTML && rereadDate(old.Date, u.Date)
 }
 
 func equalTimePtr(a, b *time.Time) bool {

@@ -1,6 +1,7 @@
 package funding
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -54,5 +55,32 @@ func TestStatusAtDeadlineDay(t *testing.T) {
 				t.Errorf("NextDeadline(%v) = %v, want one only while open", tc.now, next)
 			}
 		})
+	}
+}
+
+// TestChangedFieldsReread: the dates callmatch used to read as UTC and now
+// reads in Brussels time are not changes that alert anyone; a real move is.
+func TestChangedFieldsReread(t *testing.T) {
+	day := time.Date(2026, 9, 15, 0, 0, 0, 0, time.UTC)
+	opening := time.Date(2026, 5, 12, 0, 0, 0, 0, time.UTC)
+	old := Call{
+		Deadlines:   []time.Time{day},
+		OpeningDate: &opening,
+		Updates:     []Update{{Date: time.Date(2025, 10, 3, 17, 59, 44, 0, time.UTC), Text: "56 proposals submitted"}},
+	}
+	reread := old
+	openingBrussels := time.Date(2026, 5, 12, 0, 0, 0, 0, Brussels)
+	reread.Deadlines = []time.Time{DeadlineOn(day)}
+	reread.OpeningDate = &openingBrussels
+	reread.Updates = []Update{{Date: time.Date(2025, 10, 3, 15, 59, 44, 0, time.UTC), Text: "56 proposals submitted"}}
+	if got := reread.ChangedFields(&old); len(got) != 1 || got[0] != "brussels_time" {
+		t.Errorf("ChangedFields(re-read dates) = %q, want [brussels_time]", got)
+	}
+
+	moved := reread
+	moved.Deadlines = []time.Time{DeadlineOn(day.AddDate(0, 0, 7))}
+	// The deadline moved a week; the opening date and update are re-read.
+	if got := moved.ChangedFields(&old); !slices.Equal(got, []string{"deadlines", "brussels_time"}) {
+		t.Errorf("ChangedFields(deadline a week later) = %q, want [deadlines brussels_time]", got)
 	}
 }
