@@ -84,3 +84,21 @@ func TestChangedFieldsReread(t *testing.T) {
 		t.Errorf("ChangedFields(deadline a week later) = %q, want [deadlines brussels_time]", got)
 	}
 }
+
+// TestHashLeavesOutPortalIngest: the portal's ingest date moves when it
+// re-indexes an unchanged record, and the server's previous round is
+// derived: neither changes the content hash; a new destination text does.
+func TestHashLeavesOutPortalIngest(t *testing.T) {
+	c := Call{ID: "X-1", Title: "T", Sections: []Section{{Title: "Scope", Text: "s"}}}
+	h := c.Hash()
+	ingest := time.Date(2025, 10, 3, 16, 4, 40, 0, time.UTC)
+	c.PortalChangedAt = &ingest
+	c.PreviousRound = &PreviousRound{CallID: "X-0", Proposals: 56}
+	if got := c.Hash(); got != h {
+		t.Errorf("Hash with portal ingest date = %s, want %s", got, h)
+	}
+	c.Sections = append(c.Sections, Section{Title: "Destination", Text: "d"})
+	if got := c.Hash(); got == h {
+		t.Error("Hash did not change with a destination section")
+	}
+}
