@@ -48,9 +48,11 @@ func mapKind(code string) (funding.Kind, bool) {
 	return "", false
 }
 
-// programmeNames are the framework programme ids that API-FACTS.md lists
-// with their meaning ([seen] or [code]); 43332642 is left out because the
-// sources disagree on it.
+// programmeNames are the portal's names of its framework programme ids,
+// as its reference data gives them (the programme facet of the search
+// API, which the recorded harvest of shared/portal/topics-2026-08 carries
+// beside each id); API-FACTS.md lists the first ten. 43332642 is left out
+// because the sources disagree on it.
 var programmeNames = map[string]string{
 	funding.PortalIDHorizon: "Horizon Europe",
 	funding.PortalIDDigital: "Digital Europe",
@@ -62,6 +64,21 @@ var programmeNames = map[string]string{
 	"43251567":              "Connecting Europe Facility",
 	"43252405":              "LIFE",
 	"31045243":              "Horizon 2020",
+	"111111":                "EU External Action - Prospect (RELEX-PROSPECT)",
+	"43251589":              "CERV",
+	"43251814":              "Creative Europe",
+	"43252368":              "ISF",
+	"43252386":              "Justice",
+	"43252433":              "Pericles IV",
+	"43252449":              "RFCS",
+	"43252476":              "Single Market Programme",
+	"43253967":              "Renewable Energy FM",
+	"43254019":              "ESF+",
+	"43392145":              "EMFAF",
+	"43637601":              "Pilot Projects & Preparatory Actions",
+	"44416173":              "Interregional Innovation",
+	"45532249":              "EU Agencies",
+	"46324255":              "Technical assistance for ERDF, CF and JTF (ERDF-TA)",
 }
 
 // ProgrammeName returns the name of a portal framework programme id, or ""

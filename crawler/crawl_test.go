@@ -371,7 +371,8 @@ func TestCrawlTwoStageDeadlines(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	c := e.store.get(id)
-	want := []time.Time{time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 4, 8, 0, 0, 0, 0, time.UTC)}
+	// 17:00 Brussels: CEST in October, CEST again in April.
+	want := []time.Time{time.Date(2026, 10, 1, 15, 0, 0, 0, time.UTC), time.Date(2027, 4, 8, 15, 0, 0, 0, time.UTC)}
 	if c == nil || c.DeadlineModel != "two-stage" || !slices.EqualFunc(c.Deadlines, want, time.Time.Equal) {
 		t.Fatalf("two-stage call = %v %v, want two-stage %v", c.DeadlineModel, c.Deadlines, want)
 	}
@@ -443,7 +444,7 @@ func TestCrawlHorizon(t *testing.T) {
 
 	t.Run(eccc, func(t *testing.T) {
 		c := e.store.get(eccc)
-		wantDeadlines := []time.Time{time.Date(2026, 9, 15, 0, 0, 0, 0, time.UTC)}
+		wantDeadlines := []time.Time{time.Date(2026, 9, 15, 15, 0, 0, 0, time.UTC)} // 17:00 Brussels
 		if !slices.EqualFunc(c.Deadlines, wantDeadlines, time.Time.Equal) {
 			t.Errorf("deadlines = %v, want %v", c.Deadlines, wantDeadlines)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -230,6 +231,8 @@ func ParseResult(r *Result) (*funding.Call, []string, error) {
 		return nil, nil, fmt.Errorf("%w: %s: no title", ErrInvalidRecord, id)
 	}
 	if kind == funding.KindCascade {
+		// Cascade calls (API-FACTS §1): caName is the call, projectName the
+		// EU project running it. Either may be missing: the page says so.
 		c.Project = CleanText(m.First("projectName"))
 		if ca := CleanText(m.First("caName")); ca != "" && c.CallTitle == "" {
 			c.CallTitle = ca
@@ -238,7 +241,7 @@ func ParseResult(r *Result) (*funding.Call, []string, error) {
 
 	c.ProgrammeID = strings.TrimSpace(m.First("frameworkProgramme"))
 	c.Programme = mapProgramme(c.ProgrammeID)
-	c.ProgrammeName = ProgrammeName(c.ProgrammeID)
+	c.ProgrammeName = programmeName(c.ProgrammeID, id)
 
 	actions := p.actions(m.First("actions"))
 	if st := m.First("status"); st != "" {
@@ -256,6 +259,7 @@ func ParseResult(r *Result) (*funding.Call, []string, error) {
 		}
 	}
 
+	p.hours = statedHours(htmlText(m.First("topicConditions")) + "\n" + htmlText(m.First("descriptionByte")))
 	p.dates(c, m, actions)
 	p.typesOfAction(c, m, actions)
 	c.Budget = p.budget(m.First("budgetOverview"))
@@ -279,27 +283,76 @@ func ParseResult(r *Result) (*funding.Call, []string, error) {
 		}
 		c.Conditions = secs
 	}
+	if d := m.First("destinationDetails"); strings.TrimSpace(d) != "" {
+		// The destination's expected impacts, which the portal tells
+		// applicants to address: a section, searched and matched as one.
+		text := htmlText(d)
+		if text != "" {
+			c.Sections = append(c.Sections, funding.Section{Title: DestinationSection, Text: text, HTML: strings.TrimSpace(FixMojibake(d))})
+		}
+	}
 	c.SupportInfo = htmlText(m.First("supportInfo"))
 	c.Updates = p.updates(m.First("latestInfos"))
-	for _, s := range c.Sections {
-		if t := ExtractTRL(s.Text); t != nil {
-			c.TRL = t
-			break
+	c.TRL = targetTRL(c.Sections)
+	c.Proposals = proposalCounts(c.Updates)
+
+	c.Links = p.links(m.First("links"))
+	c.SubmissionNote = htmlText(m.First("sepTemplate"))
+	if v := strings.TrimSpace(m.First("allowPartnerSearch")); v != "" {
+		b := strings.EqualFold(v, "true")
+		c.PartnerSearch = &b
+	}
+	c.Mission = cleanList(m["mission"])
+	c.FocusAreas = cleanList(m["focusArea"])
+	c.ProgrammeDivisions = cleanList(m["programmeDivision"])
+	if v := strings.TrimSpace(m.First("esDA_IngestDate")); v != "" {
+		if t, err := ParseDate(v); err != nil {
+			p.warn("esDA_IngestDate: %v", err)
+		} else {
+			t = t.UTC()
+			c.PortalChangedAt = &t
 		}
 	}
 
-	c.URL = topicURL(c, r.URL, m.First("url"))
+	c.URL = callURL(c, r.Reference, r.URL, m.First("url"))
 	return c, p.warnings, nil
 }
 
-const topicPageURL = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/topic-details/"
+// DestinationSection is the title of the section that holds the text of
+// the call's destination (destinationDetails).
+const DestinationSection = "Destination"
 
-// topicURL is the portal page of the call: the record's url when it is a
-// page (2.101 records point at a topicDetails .json instead).
-func topicURL(c *funding.Call, urls ...string) string {
+const (
+	portalScreen    = "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/"
+	topicPageURL    = portalScreen + "topic-details/"
+	prospectPageURL = portalScreen + "prospect-details/"
+	cascadePageURL  = portalScreen + "competitive-calls-cs/"
+)
+
+// callURL is the portal page of the call. Topics (type 1) have a
+// topic-details page: the record's url when it is a page (2.101 records
+// point at a topicDetails .json instead). Calls for proposals (type 2,
+// EuropeAid) have a prospect page named by the record's reference
+// ("186002PROSPECTSEN"); cascade calls (type 8) a competitive-calls-cs page.
+func callURL(c *funding.Call, reference string, urls ...string) string {
+	page := func(u string) bool {
+		return u != "" && strings.HasPrefix(u, "http") && !strings.HasSuffix(u, ".json")
+	}
+	switch c.Kind {
+	case funding.KindCallForProposals:
+		if ref := strings.TrimSpace(reference); ref != "" && !strings.ContainsAny(ref, "/ ?#") {
+			return prospectPageURL + ref
+		}
+	case funding.KindCascade:
+		for _, u := range urls {
+			if u = strings.TrimSpace(u); page(u) && strings.Contains(u, "/competitive-calls-cs/") {
+				return u
+			}
+		}
+		return cascadePageURL + url.PathEscape(c.ID)
+	}
 	for _, u := range urls {
-		u = strings.TrimSpace(u)
-		if u != "" && strings.HasPrefix(u, "http") && !strings.HasSuffix(u, ".json") {
+		if u = strings.TrimSpace(u); page(u) {
 			return u
 		}
 	}
@@ -312,6 +365,7 @@ func topicURL(c *funding.Call, urls ...string) string {
 type parser struct {
 	id       string
 	warnings []string
+	hours    map[string][2]int // deadline day (2006-01-02) -> hour and minute the text states, Brussels time
 }
 
 func (p *parser) warn(format string, args ...any) {
@@ -352,7 +406,7 @@ func (p *parser) actions(s string) []action {
 }
 
 func (p *parser) dates(c *funding.Call, m Metadata, actions []action) {
-	var deadlines []time.Time
+	var deadlines []deadline
 	add := func(field, v string) {
 		if strings.TrimSpace(v) == "" {
 			return
@@ -362,7 +416,7 @@ func (p *parser) dates(c *funding.Call, m Metadata, actions []action) {
 			p.warn("%s: %v", field, err)
 			return
 		}
-		deadlines = append(deadlines, t)
+		deadlines = append(deadlines, p.closingTime(t))
 	}
 	for _, v := range m["deadlineDate"] {
 		add("deadlineDate", v)
@@ -391,28 +445,51 @@ func (p *parser) dates(c *funding.Call, m Metadata, actions []action) {
 			p.warn("opening date: %v", err)
 			continue
 		}
+		t = t.UTC()
 		c.OpeningDate = &t
 		break
 	}
 }
 
-// mergeDeadlines sorts deadlines and drops repeats of one day: a bare date
-// ("2025-10-02" from actions) gives way to a timed value of the same day.
-func mergeDeadlines(ds []time.Time) []time.Time {
+// deadline is a closing instant and whether the record stated its hour.
+type deadline struct {
+	at     time.Time
+	stated bool
+}
+
+// closingTime reads a deadline value: the portal writes most as a bare
+// calendar date (midnight, "2025-10-02T00:00:00.000+0000" or "2025-10-02"),
+// which closes at 17:00 Brussels time that day, or at the hour the call's
+// text states for that day; a value with another hour
+// ("2024-04-18T19:00:00.000+0200") states its own.
+func (p *parser) closingTime(t time.Time) deadline {
+	if isMidnight(t) {
+		if hm, ok := p.hours[t.Format(time.DateOnly)]; ok {
+			y, mo, d := t.Date()
+			return deadline{at: time.Date(y, mo, d, hm[0], hm[1], 0, 0, funding.Brussels).UTC(), stated: true}
+		}
+		return deadline{at: funding.DeadlineOn(t)}
+	}
+	return deadline{at: t.UTC(), stated: true}
+}
+
+// mergeDeadlines sorts deadlines and drops repeats of one Brussels day: a
+// calendar date gives way to a value of the same day that states its hour.
+func mergeDeadlines(ds []deadline) []time.Time {
 	if len(ds) == 0 {
 		return nil
 	}
-	byDay := map[string]time.Time{}
+	byDay := map[string]deadline{}
 	for _, d := range ds {
-		day := d.Format(time.DateOnly)
+		day := d.at.In(funding.Brussels).Format(time.DateOnly)
 		old, seen := byDay[day]
-		if !seen || (isMidnight(old) && !isMidnight(d)) {
+		if !seen || (!old.stated && d.stated) {
 			byDay[day] = d
 		}
 	}
 	out := make([]time.Time, 0, len(byDay))
 	for _, d := range byDay {
-		out = append(out, d)
+		out = append(out, d.at)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
 	return out
@@ -420,7 +497,7 @@ func mergeDeadlines(ds []time.Time) []time.Time {
 
 func isMidnight(t time.Time) bool {
 	h, m, s := t.Clock()
-	return h == 0 && m == 0 && s == 0
+	return h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0
 }
 
 var dateLayouts = []string{
@@ -428,18 +505,29 @@ var dateLayouts = []string{
 	"2006-01-02T15:04:05-0700",
 	"2006-01-02T15:04:05.000Z07:00",
 	time.RFC3339Nano,
+}
+
+// localLayouts carry no zone: the portal writes them in Brussels time.
+var localLayouts = []string{
 	"2006-01-02T15:04:05.000",
 	"2006-01-02T15:04:05",
 	time.DateOnly,
 }
 
 // ParseDate reads the portal's date forms: "2025-10-02T00:00:00.000+0000",
-// "2024-04-18T19:00:00.000+0200", "2025-10-03T17:59:44.318" (UTC assumed)
-// and "2025-10-02".
+// "2024-04-18T19:00:00.000+0200", and the zone-less "2025-10-03T17:59:44.318"
+// (latestInfos.lastChangeDate) and "2025-10-02", which are Brussels local
+// time. The result keeps the zone it was read in: a calendar date stays
+// midnight on its own clock (see closingTime).
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	for _, l := range localLayouts {
+		if t, err := time.ParseInLocation(l, s, funding.Brussels); err == nil {
 			return t, nil
 		}
 	}
@@ -612,7 +700,7 @@ func (p *parser) updates(s string) []funding.Update {
 				p.warn("latestInfos date: %v", err)
 				continue
 			}
-			u.Date = t
+			u.Date = t.UTC()
 			break
 		}
 		out = append(out, u)

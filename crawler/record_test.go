@@ -91,12 +91,15 @@ func TestParseRecordDATA03(t *testing.T) {
 		{"programme", c.Programme, funding.ProgrammeHorizon},
 		{"kind", c.Kind, funding.KindTopic},
 		{"portal status", c.PortalStatus, funding.StatusClosed},
-		{"deadlines", c.Deadlines, []time.Time{time.Date(2025, 10, 2, 0, 0, 0, 0, time.UTC)}},
+		// A calendar date closes at 17:00 Brussels time (CEST in October).
+		{"deadlines", c.Deadlines, []time.Time{time.Date(2025, 10, 2, 15, 0, 0, 0, time.UTC)}},
 		{"opening", *c.OpeningDate, time.Date(2025, 6, 10, 0, 0, 0, 0, time.UTC)},
 		{"deadline model", c.DeadlineModel, "single-stage"},
 		{"types of action", c.TypesOfAction, []string{"RIA"}},
 		{"mga", c.MGATypes, []string{"HORIZON-AG"}},
-		{"section titles", titles(c.Sections), []string{"Expected Outcome", "Scope"}},
+		// destinationDetails is kept as a section of its own, after the topic's.
+		{"section titles", titles(c.Sections), []string{"Expected Outcome", "Scope", "Destination"}},
+		{"destination text", strings.HasPrefix(c.Sections[2].Text, "The next stage of the data economy will shift data flows"), true},
 		{"condition titles", titles(c.Conditions), []string{
 			"1. Admissibility Conditions: Proposal page limit and layout",
 			"2. Eligible Countries",
@@ -111,12 +114,42 @@ func TestParseRecordDATA03(t *testing.T) {
 			"Additional documents",
 		}},
 		{"updates", len(c.Updates), 4},
-		{"latest update", c.Updates[0].Date, time.Date(2025, 10, 3, 17, 59, 44, 318_000_000, time.UTC)},
+		// lastChangeDate has no zone: Brussels local time.
+		{"latest update", c.Updates[0].Date, time.Date(2025, 10, 3, 15, 59, 44, 318_000_000, time.UTC)},
 	}
 	for _, ck := range checks {
 		if diff := cmp.Diff(ck.want, ck.got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", ck.name, diff)
 		}
+	}
+	// The fields the portal sends that were never read.
+	changed := time.Date(2025, 10, 3, 16, 4, 40, 851_000_000, time.UTC) // esDA_IngestDate 18:04:40.851+0200
+	partner := true
+	fields := []struct {
+		name      string
+		got, want any
+	}{
+		{"submission note", c.SubmissionNote, "No submission system is open for this topic."},
+		{"partner search", c.PartnerSearch, &partner},
+		{"portal changed at", c.PortalChangedAt, &changed},
+		{"programme divisions", c.ProgrammeDivisions, []string{"43120203", "43120218", "43120231"}},
+		{"links", c.Links, []funding.Link(nil)}, // "[]" on this record
+		{"programme name", c.ProgrammeName, "Horizon Europe"},
+	}
+	for _, f := range fields {
+		if diff := cmp.Diff(f.want, f.got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", f.name, diff)
+		}
+	}
+	// The update "PROPOSAL NUMBERS" lists every topic of the call.
+	var own *funding.ProposalCount
+	for i := range c.Proposals {
+		if c.Proposals[i].TopicID == c.ID {
+			own = &c.Proposals[i]
+		}
+	}
+	if len(c.Proposals) != 7 || own == nil || own.Proposals != 56 || own.Budget != 15_000_000 {
+		t.Errorf("proposals = %+v, want 7 topics, DATA-03 with 56 proposals for EUR 15 million", c.Proposals)
 	}
 	if s := c.Conditions[8].Text; s != "are described in the specific topic of the Work Programme." {
 		t.Errorf("specific conditions = %q", s)
@@ -133,8 +166,8 @@ func TestParseRecordAPI2101(t *testing.T) {
 	}
 	golden(t, "record-type1-HORIZON-CL5-2024-D2-01-03-api2.101", c)
 	cest := time.FixedZone("", 2*3600)
-	if want := []time.Time{time.Date(2024, 4, 18, 19, 0, 0, 0, cest)}; !cmp.Equal(want, c.Deadlines) {
-		t.Errorf("deadlines = %v, want %v (offset kept)", c.Deadlines, want)
+	if want := []time.Time{time.Date(2024, 4, 18, 19, 0, 0, 0, cest)}; !cmp.Equal(want, c.Deadlines, cmp.Comparer(time.Time.Equal)) {
+		t.Errorf("deadlines = %v, want %v (its stated hour kept)", c.Deadlines, want)
 	}
 	if want := time.Date(2023, 12, 7, 0, 0, 0, 0, time.UTC); !c.OpeningDate.Equal(want) {
 		t.Errorf("opening = %v, want %v", c.OpeningDate, want)
@@ -238,11 +271,11 @@ func TestParseResultMalformedJSONInString(t *testing.T) {
 	if len(warnings) != 3 {
 		t.Errorf("warnings = %q, want budgetOverview, latestInfos and deadlineDate", warnings)
 	}
-	if c.Budget.MaxContribution != 0 || c.Updates != nil || len(c.Sections) != 2 {
-		t.Errorf("budget %+v updates %d sections %d: want empty budget and updates, sections kept", c.Budget, len(c.Updates), len(c.Sections))
+	if c.Budget.MaxContribution != 0 || c.Updates != nil || len(c.Sections) != 3 {
+		t.Errorf("budget %+v updates %d sections %d: want empty budget and updates, sections (and destination) kept", c.Budget, len(c.Updates), len(c.Sections))
 	}
 	// The deadline still comes from actions[].deadlineDates.
-	if len(c.Deadlines) != 1 || !c.Deadlines[0].Equal(time.Date(2025, 10, 2, 0, 0, 0, 0, time.UTC)) {
+	if len(c.Deadlines) != 1 || !c.Deadlines[0].Equal(time.Date(2025, 10, 2, 15, 0, 0, 0, time.UTC)) {
 		t.Errorf("deadlines = %v", c.Deadlines)
 	}
 }
@@ -255,7 +288,9 @@ func TestParseResultOddMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParseRecord: %v", err)
 	}
-	want := []time.Time{time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 2, 16, 0, 0, 0, time.UTC)}
+	// Calendar dates close at 17:00 Brussels (CET: 16:00 UTC); a stated
+	// hour of the same day wins over its calendar date.
+	want := []time.Time{time.Date(2025, 12, 1, 16, 0, 0, 0, time.UTC), time.Date(2026, 1, 2, 16, 0, 0, 0, time.UTC)}
 	if c.ID != "X-1" || c.Kind != funding.KindTopic || !cmp.Equal(want, c.Deadlines, cmp.Comparer(time.Time.Equal)) {
 		t.Errorf("call = %s %s %v, want X-1 topic %v", c.ID, c.Kind, c.Deadlines, want)
 	}

@@ -127,34 +127,57 @@ func CleanText(s string) string {
 
 // trlRe finds a stated technology readiness level: "TRL 5-6", "TRL5",
 // "TRLs 4 to 6", "TRL 4/5", "Technology Readiness Level 6",
-// "technology readiness levels 5 to 7", "(TRL) 1-3".
-var trlRe = regexp.MustCompile(`(?i)\b(?:TRLs?|technology\s+readiness\s+levels?(?:\s*\(TRLs?\))?)\s*(?:of\s+|at\s+)?([1-9])\b(?:\s*(?:-|–|—|to|/|and|or)\s*(?:TRL\s*)?([1-9])\b)?`)
+// "technology readiness levels 5 to 7", "(TRL) 1-3",
+// "Technical Readiness Level (TRL) 6".
+var trlRe = regexp.MustCompile(`(?i)\b(?:TRLs?|(?:technology|technological|technical)\s+readiness\s+levels?(?:\s*\(TRLs?\))?)\s*(?:of\s+|at\s+)?([1-9])\b(?:\s*(?:-|–|—|to|/|and|or)\s*(?:TRL\s*)?([1-9])\b)?`)
 
-// ExtractTRL returns the first technology readiness level range stated in
-// text, with the sentence that states it, or nil. All levels named in that
-// sentence count ("start at TRL 4 and achieve TRL 6" is 4-6).
+// trlTargetRe marks a sentence that states the level a project must reach
+// ("Activities are expected to achieve TRL 6-7 by the end of the project",
+// "to reach up to Technical Readiness Level (TRL) 6"), rather than one that
+// mentions a level in passing ("from cell prototypes (TRL 4-5) to ...").
+var trlTargetRe = regexp.MustCompile(`(?i)\b(?:achiev\w*|reach\w*|attain\w*|target\w*|expected\s+to|by\s+the\s+end\s+of|at\s+the\s+end\s+of|up\s+to)\b`)
+
+// ExtractTRL returns the technology readiness level range that text states
+// as the target, with the sentence that states it, or nil: the first
+// sentence that says what must be achieved or reached, else the first that
+// names a level. All levels named in that sentence count ("start at TRL 4
+// and achieve TRL 6" is 4-6).
 func ExtractTRL(text string) *funding.TRL {
+	var first *funding.TRL
 	for _, line := range strings.Split(text, "\n") {
 		for _, sentence := range splitSentences(line) {
-			ms := trlRe.FindAllStringSubmatch(sentence, -1)
-			if len(ms) == 0 {
+			t := sentenceTRL(sentence)
+			if t == nil {
 				continue
 			}
-			t := &funding.TRL{Min: 10, Max: 0, Sentence: sentence}
-			for _, m := range ms {
-				for _, g := range m[1:] {
-					if g == "" {
-						continue
-					}
-					n, _ := strconv.Atoi(g)
-					t.Min = min(t.Min, n)
-					t.Max = max(t.Max, n)
-				}
+			if trlTargetRe.MatchString(sentence) {
+				return t
 			}
-			return t
+			if first == nil {
+				first = t
+			}
 		}
 	}
-	return nil
+	return first
+}
+
+func sentenceTRL(sentence string) *funding.TRL {
+	ms := trlRe.FindAllStringSubmatch(sentence, -1)
+	if len(ms) == 0 {
+		return nil
+	}
+	t := &funding.TRL{Min: 10, Max: 0, Sentence: sentence}
+	for _, m := range ms {
+		for _, g := range m[1:] {
+			if g == "" {
+				continue
+			}
+			n, _ := strconv.Atoi(g)
+			t.Min = min(t.Min, n)
+			t.Max = max(t.Max, n)
+		}
+	}
+	return t
 }
 
 // splitSentences cuts a line after '.', '!' or '?' followed by a space and

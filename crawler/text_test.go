@@ -55,6 +55,11 @@ func TestExtractTRL(t *testing.T) {
 		{"to focus on technology readiness levels 5 to 7 (indicative)", &funding.TRL{Min: 5, Max: 7, Sentence: "to focus on technology readiness levels 5 to 7 (indicative)"}},
 		{"at least TRL5 or above", &funding.TRL{Min: 5, Max: 5, Sentence: "at least TRL5 or above"}},
 		{"some PoCs at TRL 4/5 for", &funding.TRL{Min: 4, Max: 5, Sentence: "some PoCs at TRL 4/5 for"}},
+		// The stated target, not the first mention.
+		{"From cell prototypes (TRL 4-5) to demonstration. Activities are expected to achieve TRL 6-7 by the end of the project.",
+			&funding.TRL{Min: 6, Max: 7, Sentence: "Activities are expected to achieve TRL 6-7 by the end of the project."}},
+		{"Solutions must be tested to reach up to Technical Readiness Level (TRL) 6",
+			&funding.TRL{Min: 6, Max: 6, Sentence: "Solutions must be tested to reach up to Technical Readiness Level (TRL) 6"}},
 		{"Activities may start at any TRL. The reference TRL definition is in Annex B.", nil},
 		{"No readiness level here, only 5 and 6.", nil},
 	}
@@ -106,8 +111,10 @@ func TestParseDate(t *testing.T) {
 	}{
 		{"2025-10-02T00:00:00.000+0000", time.Date(2025, 10, 2, 0, 0, 0, 0, time.UTC)},
 		{"2024-04-18T19:00:00.000+0200", time.Date(2024, 4, 18, 17, 0, 0, 0, time.UTC)},
-		{"2025-10-03T17:59:44.318", time.Date(2025, 10, 3, 17, 59, 44, 318e6, time.UTC)},
-		{"2025-10-02", time.Date(2025, 10, 2, 0, 0, 0, 0, time.UTC)},
+		// No zone: Brussels local time (CEST in October, CET in January).
+		{"2025-10-03T17:59:44.318", time.Date(2025, 10, 3, 15, 59, 44, 318e6, time.UTC)},
+		{"2026-01-05T09:30:00", time.Date(2026, 1, 5, 8, 30, 0, 0, time.UTC)},
+		{"2025-10-02", time.Date(2025, 10, 1, 22, 0, 0, 0, time.UTC)},
 		{" 2026-01-01T10:00:00Z ", time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)},
 	}
 	for _, tc := range tests {

@@ -75,6 +75,33 @@ type TRL struct {
 	Sentence string `json:"sentence"`
 }
 
+// Link is a document or page the portal lists with a call (Q&A, call
+// documents, updates...).
+type Link struct {
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
+// ProposalCount is what the portal published, in an update of a closed
+// call, about the proposals one topic received: "HORIZON-CL4-2025-04-DATA-03
+// ... 56 proposals submitted (indicative topic budget 15 EUR million)".
+type ProposalCount struct {
+	TopicID   string    `json:"topic_id"`
+	Proposals int       `json:"proposals"`
+	Budget    int64     `json:"budget,omitempty"` // EUR, the indicative topic budget stated beside it
+	Date      time.Time `json:"date,omitzero"`    // of the update that said it
+}
+
+// PreviousRound is the same topic's last call (the same identifier a year
+// or more earlier) and what it received: "last time: 56 proposals for
+// about 3 grants". The server fills it; it is not part of the crawled call.
+type PreviousRound struct {
+	CallID         string `json:"call_id"`
+	Proposals      int    `json:"proposals"`
+	ExpectedGrants int    `json:"expected_grants,omitempty"`
+	Budget         int64  `json:"budget,omitempty"`
+}
+
 // Call is one funding opportunity: a topic, a call for proposals or a
 // cascade-funding call.
 type Call struct {
@@ -113,6 +140,16 @@ type Call struct {
 	Updates     []Update  `json:"updates"`
 
 	URL string `json:"url"` // the portal page of the call
+
+	Links              []Link          `json:"links,omitempty"`               // documents and pages the portal lists with the call
+	SubmissionNote     string          `json:"submission_note,omitempty"`     // the portal's submission-system note (sepTemplate), e.g. "No submission system is open for this topic."
+	PartnerSearch      *bool           `json:"partner_search,omitempty"`      // the portal's partner search is open for this call (allowPartnerSearch)
+	Mission            []string        `json:"mission,omitempty"`             // the portal's mission codes
+	FocusAreas         []string        `json:"focus_areas,omitempty"`         // the portal's focus area codes
+	ProgrammeDivisions []string        `json:"programme_divisions,omitempty"` // the portal's programme division ids
+	Proposals          []ProposalCount `json:"proposals,omitempty"`           // proposal numbers the portal's updates published
+	PreviousRound      *PreviousRound  `json:"previous_round,omitempty"`      // filled by the server, never stored
+	PortalChangedAt    *time.Time      `json:"portal_changed_at,omitempty"`   // the portal's last change of the record (esDA_IngestDate)
 
 	// Provenance.
 	SourceURL   string     `json:"source_url"`
@@ -174,6 +211,12 @@ type hashedContent struct {
 	ContentHash string     `json:"content_hash,omitempty"`
 	ChangedAt   time.Time  `json:"changed_at,omitzero"`
 	GoneAt      *time.Time `json:"gone_at,omitempty"`
+
+	// The portal's ingest date moves when the portal re-indexes an
+	// unchanged record: it is kept as of the last change of content, and
+	// PreviousRound is derived by the server.
+	PreviousRound   *PreviousRound `json:"previous_round,omitempty"`
+	PortalChangedAt *time.Time     `json:"portal_changed_at,omitempty"`
 }
 
 // Hash returns the hex SHA-256 of the call's published content (provenance
@@ -199,11 +242,16 @@ func (c *Call) ChangedFields(old *Call) []string {
 	}
 	add("title", c.Title != old.Title)
 	add("call_id", c.CallID != old.CallID || c.CallTitle != old.CallTitle)
-	add("programme", c.Programme != old.Programme || c.ProgrammeID != old.ProgrammeID)
+	add("programme", c.Programme != old.Programme || c.ProgrammeID != old.ProgrammeID || c.ProgrammeName != old.ProgrammeName)
 	add("kind", c.Kind != old.Kind)
 	add("status", c.PortalStatus != old.PortalStatus)
-	add("opening_date", !equalTimePtr(c.OpeningDate, old.OpeningDate))
-	add("deadlines", !slices.EqualFunc(c.Deadlines, old.Deadlines, time.Time.Equal) || c.DeadlineModel != old.DeadlineModel)
+	// Dates that callmatch used to read as UTC midnight or UTC clock time
+	// and now reads in Brussels time (deadline hour, zone-less dates) are
+	// the same dates: reported as brussels_time, which alerts nobody,
+	// rather than as changed deadlines, opening date or updates.
+	add("opening_date", !equalTimePtr(c.OpeningDate, old.OpeningDate) && !rereadDatePtr(old.OpeningDate, c.OpeningDate))
+	add("deadlines", !slices.EqualFunc(c.Deadlines, old.Deadlines, time.Time.Equal) && !slices.EqualFunc(old.Deadlines, c.Deadlines, rereadDeadline) ||
+		c.DeadlineModel != old.DeadlineModel)
 	add("types_of_action", !slices.Equal(c.TypesOfAction, old.TypesOfAction) || !slices.Equal(c.MGATypes, old.MGATypes))
 	add("budget", !equalJSON(c.Budget, old.Budget))
 	add("keywords", !slices.Equal(c.Keywords, old.Keywords) || !slices.Equal(c.Tags, old.Tags) || !slices.Equal(c.CrossCuttingPriorities, old.CrossCuttingPriorities))
@@ -211,10 +259,46 @@ func (c *Call) ChangedFields(old *Call) []string {
 	add("conditions", !equalJSON(c.Conditions, old.Conditions))
 	add("support_info", c.SupportInfo != old.SupportInfo)
 	add("trl", !equalJSON(c.TRL, old.TRL))
-	add("updates", !equalJSON(c.Updates, old.Updates))
+	add("updates", !equalJSON(c.Updates, old.Updates) && !slices.EqualFunc(old.Updates, c.Updates, rereadUpdate))
 	add("url", c.URL != old.URL)
 	add("destination", c.Destination != old.Destination)
+	add("links", !equalJSON(c.Links, old.Links))
+	add("submission_note", c.SubmissionNote != old.SubmissionNote)
+	add("partner_search", !equalJSON(c.PartnerSearch, old.PartnerSearch))
+	add("mission", !slices.Equal(c.Mission, old.Mission) || !slices.Equal(c.FocusAreas, old.FocusAreas) || !slices.Equal(c.ProgrammeDivisions, old.ProgrammeDivisions))
+	add("proposals", !equalJSON(c.Proposals, old.Proposals))
+	reread := !slices.EqualFunc(c.Deadlines, old.Deadlines, time.Time.Equal) && slices.EqualFunc(old.Deadlines, c.Deadlines, rereadDeadline) ||
+		!equalJSON(c.Updates, old.Updates) && slices.EqualFunc(old.Updates, c.Updates, rereadUpdate) ||
+		!equalTimePtr(c.OpeningDate, old.OpeningDate) && rereadDatePtr(old.OpeningDate, c.OpeningDate)
+	add("brussels_time", reread)
 	return out
+}
+
+// rereadDeadline: old is a calendar date stored as UTC midnight (before
+// deadlines had an hour) and d is a closing time on that same Brussels day.
+func rereadDeadline(old, d time.Time) bool {
+	if old.Equal(d) {
+		return true
+	}
+	h, m, sec := old.UTC().Clock()
+	y, mo, day := old.UTC().Date()
+	y2, mo2, day2 := d.In(Brussels).Date()
+	return h == 0 && m == 0 && sec == 0 && y == y2 && mo == mo2 && day == day2
+}
+
+// rereadDate: old is a zone-less portal date read as UTC, now as Brussels
+// local time (the same wall clock).
+func rereadDate(old, d time.Time) bool {
+	o := old.UTC()
+	return o.Equal(d) || time.Date(o.Year(), o.Month(), o.Day(), o.Hour(), o.Minute(), o.Second(), o.Nanosecond(), Brussels).Equal(d)
+}
+
+func rereadDatePtr(old, d *time.Time) bool {
+	return old != nil && d != nil && rereadDate(*old, *d)
+}
+
+func rereadUpdate(old, u Update) bool {
+	return old.Text == u.Text && old.HTML == u.HTML && rereadDate(old.Date, u.Date)
 }
 
 func equalTimePtr(a, b *time.Time) bool {

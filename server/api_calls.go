@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -163,8 +164,10 @@ func (s *Server) listCalls(c *fiber.Ctx) error {
 // callParam loads the call named by the :id parameter; a malformed id is
 // not found, like an unknown one.
 func (s *Server) callParam(c *fiber.Ctx) (*funding.Call, error) {
-	id := c.Params("id")
-	if !validID(id) {
+	// Fiber routes on the raw path, so an id with '/' arrives as one
+	// segment, escaped (EuropeAid%2F186002%2FDD%2FACT%2FMA): unescape it here.
+	id, err := url.PathUnescape(c.Params("id"))
+	if err != nil || !validCallID(id) {
 		return nil, notFound("no such call")
 	}
 	ctx, cancel := s.requestContext(c)
@@ -178,6 +181,11 @@ func (s *Server) getCall(c *fiber.Ctx) error {
 		return err
 	}
 	call.Status = call.StatusAt(s.cfg.Now())
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	if call.PreviousRound, err = s.previousRound(ctx, call); err != nil {
+		return err
+	}
 	emptyNotNull(call)
 	return c.JSON(call)
 }
@@ -216,3 +224,22 @@ func validID(id string) bool {
 	}
 	return id != "." && id != ".."
 }
+
+// validCallID accepts what validID does and, inside an identifier, the '/'
+// of the portal's EuropeAid ids (EuropeAid/186002/DD/ACT/MA); no empty part,
+// no "." or ".." part.
+func validCallID(id string) bool {
+	if len(id) > 200 {
+		return false
+	}
+	for _, part := range strings.Split(id, "/") {
+		if !validID(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// callPath is the page of a call: /calls/ and the identifier escaped as
+// one path segment ('/' becomes %2F).
+func callPath(id string) string { return "/calls/" + url.PathEscape(id) }

@@ -41,7 +41,7 @@ func (in *curationInput) validate() error {
 		}
 	}
 	switch {
-	case !validID(in.CallID):
+	case !validCallID(in.CallID):
 		return bad("call_id", "is required and must be a call identifier")
 	case in.Action != funding.CurationRecommend && in.Action != funding.CurationHide:
 		return bad("action", "must be recommend or hide")

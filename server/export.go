@@ -203,8 +203,8 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 				cal.line("DTEND:" + icalTime(d.Add(time.Hour)))
 			}
 			cal.prop("SUMMARY", summary)
-			cal.prop("DESCRIPTION", call.ID+"\n"+call.Title+"\n"+base+"/calls/"+call.ID+"\n"+call.URL)
-			cal.prop("URL", base+"/calls/"+call.ID)
+			cal.prop("DESCRIPTION", call.ID+"\n"+call.Title+"\n"+base+callPath(call.ID)+"\n"+call.URL)
+			cal.prop("URL", base+callPath(call.ID))
 			cal.line("TRANSP:TRANSPARENT")
 			cal.line("BEGIN:VALARM")
 			cal.line("ACTION:DISPLAY")

@@ -122,11 +122,12 @@ func TestCalendarFeed(t *testing.T) {
 	if strings.Count(ics, "BEGIN:VEVENT") != len(uids) || len(uids) < 2 || strings.Count(ics, "DTSTAMP:") != len(uids) {
 		t.Errorf("%d events, %d UIDs", strings.Count(ics, "BEGIN:VEVENT"), len(uids))
 	}
-	if !strings.Contains(ics, "UID:HORIZON-CL3-2026-02-CS-ECCC-01-20260915T000000Z@callmatch.test") {
+	if !strings.Contains(ics, "UID:HORIZON-CL3-2026-02-CS-ECCC-01-20260915T150000Z@callmatch.test") {
 		t.Errorf("the followed call's deadline is not in the feed with a stable UID: %v", uids)
 	}
-	if !strings.Contains(ics, "DTSTART;VALUE=DATE:20260915\r\nDTEND;VALUE=DATE:20260916\r\n") {
-		t.Error("a deadline without a time is not an all-day event")
+	// The portal's calendar date closes at 17:00 Brussels (15:00 UTC in September).
+	if !strings.Contains(ics, "DTSTART:20260915T150000Z\r\nDTEND:20260915T160000Z\r\n") {
+		t.Error("the deadline is not an event at 17:00 Brussels time")
 	}
 	if again := stranger.get(feed); again.body != ics {
 		t.Error("the feed changes between two reads")

@@ -37,7 +37,8 @@ type callPage struct {
 	BudgetYears []yearAmount
 	CanFollow   bool
 	Following   bool
-	Curations   []string // staff only: what the NCC said about this call
+	Curations   []string               // staff only: what the NCC said about this call
+	Proposals   *funding.ProposalCount // what this topic received, when the portal said
 }
 
 func sectionViews(secs []funding.Section, prefix string) []sectionView {
@@ -74,6 +75,10 @@ func (s *Server) showCallPage(c *fiber.Ctx) error {
 
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
+	page.Proposals = ownProposals(call)
+	if call.PreviousRound, err = s.previousRound(ctx, call); err != nil {
+		return err
+	}
 	if pid := page.Viewer.ProfileID; pid != "" {
 		page.CanFollow = true
 		follows, err := s.store.Follows(ctx, pid)

@@ -370,7 +370,7 @@ func (s *Server) markCall(action string) fiber.Handler {
 			return err
 		}
 		callID := formValue(c, "call_id")
-		if !validID(callID) {
+		if !validCallID(callID) {
 			return badRequest("call_id: not a call identifier")
 		}
 		ctx, cancel := s.requestContext(c)

@@ -209,7 +209,7 @@ func (s *Server) curationsPage(c *fiber.Ctx, form curationForm) (staffCurationsP
 	for i := len(cus) - 1; i >= 0; i-- { // newest first
 		page.Log = append(page.Log, curationLogLine{Curation: cus[i], Target: s.curationTarget(c, &cus[i], names)})
 	}
-	if validID(form.CallID) {
+	if validCallID(form.CallID) {
 		if call, err := s.store.Call(ctx, form.CallID); err == nil {
 			page.CallTitle = call.Title
 		}

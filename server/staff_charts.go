@@ -159,8 +159,8 @@ func timelineChart(points []timelinePoint, now time.Time, days int, l timelineLa
 		}
 	}
 	for _, d := range dots {
-		fmt.Fprintf(&b, `<a href="/calls/%s"><circle cx="%.1f" cy="%.1f" r="%d" fill="%s" stroke="#fff" stroke-width="1.5"><title>%s – %s – %s</title></circle></a>`,
-			esc(d.p.ID), d.x, d.y, dot-1, color(d.p.Programme), esc(d.p.Label), esc(d.p.ID), esc(d.p.Title))
+		fmt.Fprintf(&b, `<a href="%s"><circle cx="%.1f" cy="%.1f" r="%d" fill="%s" stroke="#fff" stroke-width="1.5"><title>%s – %s – %s</title></circle></a>`,
+			esc(callPath(d.p.ID)), d.x, d.y, dot-1, color(d.p.Programme), esc(d.p.Label), esc(d.p.ID), esc(d.p.Title))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) //nolint:gosec // built above, every text escaped

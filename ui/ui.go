@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -234,6 +235,9 @@ func (e *Engine) funcs(tr translator) template.FuncMap {
 			}
 			return ""
 		},
+		// callpath is a call's page, its identifier escaped as one path
+		// segment: EuropeAid/186002/DD/ACT/MA -> /calls/EuropeAid%2F186002%2FDD%2FACT%2FMA.
+		"callpath":    func(id string) string { return "/calls/" + url.PathEscape(id) },
 		"eur":         tr.Amount,
 		"budget":      tr.Budget,
 		"status":      tr.Status,

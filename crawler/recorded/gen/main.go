@@ -11,10 +11,15 @@
 // topicdescriptionkind labels, topicConditions rebuilt with <h4> headings.
 //
 // What the harvest lost is not invented: no opening date, no second-stage
-// deadline, no latest updates, no budget per year. What it mangled is
-// rebuilt from its own fields: the type-of-action code from the label and
-// the harvested actionType, the lump-sum MGA from the conditions text,
-// paragraphs where the flattening glued sentences ("...end.Next"). Its
+// deadline, no latest updates, no budget per year, no grant-agreement type
+// but the lump sum its conditions state. What it mangled is rebuilt from
+// its own fields: the type-of-action code from the label and the harvested
+// actionType, section labels wherever they were glued ("platforms Scope:"),
+// paragraphs where the flattening glued sentences ("...end.Next") or put
+// "null" between them. What it kept is carried: the destination title and
+// text (destinationDescription, destinationDetails) and the topic's portal
+// pages (links). Programme names are the crawler's table of the portal's
+// names (crawler/codes.go), since a search record carries only the id. Its
 // mojibake ("â€™") is kept: the crawler must repair it. Its "stage" field
 // is always "two-stage" (a harvester bug), so deadlineModel is used.
 package main
@@ -36,7 +41,6 @@ import (
 	"sort"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 func main() {
@@ -115,6 +119,9 @@ type topic struct {
 	TypesOfAction          string `json:"typesOfAction"`
 	TopicConditions        string `json:"topicConditions"`
 	SupportInfo            string `json:"supportInfo"`
+	QnaURL                 string `json:"qnaUrl"`
+	UpdatesURL             string `json:"updatesUrl"`
+	DocumentsURL           string `json:"documentsUrl"`
 }
 
 // readTopics streams the concatenated JSON objects (after a UTF-8 BOM).
@@ -230,7 +237,7 @@ func record(t topic, call []topic) result {
 		"allowPartnerSearch":     {"true"},
 		"focusArea":              {},
 		"specificObjective":      {},
-		"links":                  {"[]"},
+		"links":                  {linksJSON(t)},
 		"latestInfos":            {"[]"},
 		"keywords":               splitKeywords(t.Keywords),
 		"crossCuttingPriorities": splitList(t.CrossCuttingPriorities),
@@ -257,10 +264,11 @@ func record(t topic, call []topic) result {
 	if s := paragraphsHTML(t.SupportInfo); s != "" {
 		md["supportInfo"] = []string{s}
 	}
-	if title, details := destination(t.Objectives); details != "" {
-		if title != "" {
-			md["destinationDescription"] = []string{title}
-		}
+	title, details := destination(t.Objectives)
+	if title != "" {
+		md["destinationDescription"] = []string{title}
+	}
+	if details != "" {
 		md["destinationDetails"] = []string{paragraphsHTML(details)}
 	}
 	md["actions"] = []string{actionsJSON(t, st.code, st.label, code, label, mga)}
@@ -341,8 +349,10 @@ type mgaType struct{ id, abbr, desc string }
 
 var lumpSumRe = regexp.MustCompile(`(?i)lump\s*sum`)
 
-// mgaOf infers the Horizon model grant agreement from the conditions text
-// (its section 6 says when costs take the form of a lump sum).
+// mgaOf reads the Horizon lump-sum model grant agreement from the
+// conditions text (its section 6 says when costs take the form of a lump
+// sum). Any other type would be a guess: the harvest does not say, so none
+// is given.
 func mgaOf(t topic) mgaType {
 	if t.ProgrammeID != "43108390" {
 		return mgaType{}
@@ -357,7 +367,7 @@ func mgaOf(t topic) mgaType {
 			return mgaType{"43027849", "HORIZON-AG-LS", "HORIZON Lump Sum Grant"}
 		}
 	}
-	return mgaType{"43027846", "HORIZON-AG", "HORIZON Action Grant Budget-Based"}
+	return mgaType{}
 }
 
 func actionsJSON(t topic, statusCode, statusLabel, code, label string, mga mgaType) string {
@@ -506,11 +516,14 @@ func destination(s string) (title, details string) {
 // descriptionLabels are the portal's topicdescriptionkind labels.
 var descriptionLabel = regexp.MustCompile(`(Expected Outcomes?|Expected Impact|Scope|Objective|Specific Challenge):`)
 
-// nullGlue is the harvester's "null" between two paragraphs ("...end.nullActivities").
-var nullGlue = regexp.MustCompile(`([.)\]])null([A-Z])`)
+// nullGlue is the harvester's "null" between two paragraphs
+// ("...end.nullActivities", "IED2.0. nullActivities").
+var nullGlue = regexp.MustCompile(`([.)\]'’"])(\s*)null([A-Z])`)
+
+func unNull(s string) string { return nullGlue.ReplaceAllString(s, "$1$2$3") }
 
 func descriptionHTML(s string) string {
-	s = strings.TrimSpace(nullGlue.ReplaceAllString(s, "$1$2"))
+	s = strings.TrimSpace(unNull(s))
 	if s == "" {
 		return ""
 	}
@@ -525,9 +538,6 @@ func descriptionHTML(s string) string {
 		b.WriteString(paragraphsHTML(body))
 	}
 	for _, m := range descriptionLabel.FindAllStringSubmatchIndex(s, -1) {
-		if !labelBoundary(s, m[0]) {
-			continue
-		}
 		if m[0] > last || label != "" {
 			flush(m[0])
 		}
@@ -536,15 +546,6 @@ func descriptionHTML(s string) string {
 	}
 	flush(len(s))
 	return b.String()
-}
-
-// labelBoundary: a label starts the text or follows the end of a sentence.
-func labelBoundary(s string, i int) bool {
-	if i == 0 {
-		return true
-	}
-	r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(s[:i], " "))
-	return strings.ContainsRune(".;:!?)]\"”’\u009d", r) || unicode.IsDigit(r)
 }
 
 // conditionHeading finds the headings of the portal's conditions text.
@@ -620,7 +621,7 @@ func conditionsHTML(s string) string {
 // so a '.', ':' or ';' right before a capitalized word ends a block, and
 // the ';'-ended blocks after a ':'-ended one form a list.
 func paragraphsHTML(s string) string {
-	segs := segments(s)
+	segs := segments(unNull(s))
 	var b strings.Builder
 	for i := 0; i < len(segs); i++ {
 		seg := segs[i]
@@ -661,4 +662,21 @@ func segments(s string) []string {
 		}
 	}
 	return appendTrim(out, string(rs[start:]))
+}
+
+// linksJSON lists the portal pages the harvest recorded for the topic
+// (questions and answers, updates, documents) in the links metadata, as
+// JSON in a string like the other structured fields.
+func linksJSON(t topic) string {
+	type link struct {
+		Title string `json:"title"`
+		URL   string `json:"url"`
+	}
+	out := []link{}
+	for _, l := range []link{{"Questions and answers", t.QnaURL}, {"Topic updates", t.UpdatesURL}, {"Documents", t.DocumentsURL}} {
+		if strings.HasPrefix(l.URL, "https://") {
+			out = append(out, l)
+		}
+	}
+	return marshal(out)
 }

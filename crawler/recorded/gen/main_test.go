@@ -25,6 +25,42 @@ func TestDescriptionHTML(t *testing.T) {
 	}
 }
 
+func TestDescriptionHTMLGlued(t *testing.T) {
+	// Labels after a word or a figure, and "null" after ". ", as the harvest has them.
+	in := "Objective:Intro of the Union Objective:Please refer to the platforms Scope:Virtual twins, see IED2.0. nullActivities are welcome.Expected Outcome:Better 95%Objective:More."
+	got := descriptionHTML(in)
+	for _, want := range []string{
+		`<span class="topicdescriptionkind">Scope:</span><p>Virtual twins, see IED2.0. Activities are welcome.</p>`,
+		`<span class="topicdescriptionkind">Expected Outcome:</span><p>Better 95%</p><span class="topicdescriptionkind">Objective:</span><p>More.</p>`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("descriptionHTML lacks %s\nin %s", want, got)
+		}
+	}
+	if strings.Contains(got, "null") {
+		t.Errorf("descriptionHTML keeps a null: %s", got)
+	}
+}
+
+func TestMGAOnlyWhenStated(t *testing.T) {
+	plain := topic{ProgrammeID: "43108390", TopicConditions: "6. Legal and financial set-up of the grantsEligible costs will take the form of actual costs.Specific conditions"}
+	lump := topic{ProgrammeID: "43108390", TopicConditions: "6. Legal and financial set-up of the grantsEligible costs will take the form of a lump sum.Specific conditions"}
+	if got := mgaOf(plain); got.id != "" {
+		t.Errorf("mgaOf(actual costs) = %+v, want none (not invented)", got)
+	}
+	if got := mgaOf(lump); got.abbr != "HORIZON-AG-LS" {
+		t.Errorf("mgaOf(lump sum) = %+v, want HORIZON-AG-LS", got)
+	}
+}
+
+func TestLinksJSON(t *testing.T) {
+	got := linksJSON(topic{QnaURL: "https://ec.europa.eu/qa/x", DocumentsURL: "https://ec.europa.eu/docs/x"})
+	want := `[{"title":"Questions and answers","url":"https://ec.europa.eu/qa/x"},{"title":"Documents","url":"https://ec.europa.eu/docs/x"}]`
+	if got != want {
+		t.Errorf("linksJSON = %s, want %s", got, want)
+	}
+}
+
 func TestConditionsHTML(t *testing.T) {
 	in := `">General conditions1. Admissibility Conditions: Proposal page limit and layoutdescribed in Annex A.2. Eligible Countriesdescribed in Annex B.Specific conditions described in the specific conditions of the topic.Additional documents: HE Programme Guide`
 	got := conditionsHTML(in)
