@@ -19,7 +19,7 @@ type Metrics struct {
 	cacheHits   prometheus.Counter
 	cacheMisses prometheus.Counter
 	cacheErrors prometheus.Counter
-	CrawlRuns   *prometheus.CounterVec // label outcome: ok | failed
+	CrawlRuns   *prometheus.CounterVec // label outcome: ok | held (marked nothing gone) | failed
 	Digests     *prometheus.CounterVec // label outcome: sent | failed | bounced
 }
 
