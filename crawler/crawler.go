@@ -162,8 +162,8 @@ func New(cfg Config, store Store, logger *slog.Logger) *Crawler {
 // it lacks as missed (gone after Config.GoneAfter such crawls in a row). A
 // listing that fails (after retries) saves and marks nothing; one that ends
 // but does not add up saves what it has, marks nothing missing and says
-// why in Summary.Held. A record that does not parse is an error of the run and leaves
-// the stored call as it was. progress, if not nil, receives work units
+// why in Summary.Held. A record that does not parse is an error of the run
+// and leaves the stored call as it was. progress, if not nil, receives work units
 // done out of total (records listed, then calls saved; total grows once
 // the listing is complete). Run returns an error when the crawl failed;
 // the Summary is recorded through the Store either way.
