@@ -80,7 +80,8 @@ func (c *coordinator) onChanged(ctx context.Context, fn func()) {
 
 // fencedStore is the store as a crawl holding a lease sees it: before it
 // marks calls gone, finishes its run, and every fenceEvery saves, it checks
-// that no newer lease holder has written; if one has, it stops.
+// that no newer lease holder has written; if one has, it stops. Miss
+// counts are fenced the same way.
 type fencedStore struct {
 	*store.Store
 	lock  string
@@ -106,11 +107,18 @@ func (f *fencedStore) SaveCall(ctx context.Context, c *funding.Call, now time.Ti
 	return f.Store.SaveCall(ctx, c, now)
 }
 
-func (f *fencedStore) MarkGone(ctx context.Context, programmeIDs, seen []string, now time.Time) (int, error) {
+func (f *fencedStore) MarkMissing(ctx context.Context, programmeIDs, seen []string, now time.Time, goneAfter int) (int, int, error) {
 	if err := f.check(ctx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return f.Store.MarkGone(ctx, programmeIDs, seen, now)
+	return f.Store.MarkMissing(ctx, programmeIDs, seen, now, goneAfter)
+}
+
+func (f *fencedStore) ClearMissed(ctx context.Context, seen []string) error {
+	if err := f.check(ctx); err != nil {
+		return err
+	}
+	return f.Store.ClearMissed(ctx, seen)
 }
 
 func (f *fencedStore) FinishCrawlRun(ctx context.Context, run funding.CrawlRun) error {

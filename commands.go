@@ -136,10 +136,13 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 				logger.Info("Skipping the crawl: one finished recently", slog.Time("finished_at", runs[0].FinishedAt))
 				return
 			}
-			_, _, err := crawlLocked(bg, cfg, st, coord, logger, nil)
+			sum, _, err := crawlLocked(bg, cfg, st, coord, logger, nil)
 			outcome := "ok"
-			if err != nil {
+			switch {
+			case err != nil:
 				outcome = "failed"
+			case sum.Held != nil:
+				outcome = "held"
 			}
 			metrics.CrawlRuns.WithLabelValues(outcome).Inc()
 			if err := syncer.sync(bg); err != nil && bg.Err() == nil {
@@ -310,6 +313,12 @@ func crawlOnce(ctx context.Context, cfg Config, logger *slog.Logger, stdout, std
 	default:
 		fmt.Fprintf(stdout, "crawl: %d calls seen on %d pages: %d new, %d changed, %d unchanged, %d gone, %d errors\n",
 			sum.Seen, sum.Pages, sum.New, sum.Changed, sum.Unchanged, sum.Gone, len(sum.Errors))
+	}
+	if sum.Missed > 0 {
+		fmt.Fprintf(stdout, "crawl: %d calls missing from the listing: gone if the next complete crawl misses them too\n", sum.Missed)
+	}
+	if sum.Held != nil {
+		fmt.Fprintf(stdout, "crawl: warning: %s; the next good crawl decides\n", sum.Held)
 	}
 	if err != nil {
 		return fmt.Errorf("crawl failed: %w", err)

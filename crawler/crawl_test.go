@@ -286,11 +286,18 @@ func TestCrawlVanishedAndChangedTopics(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if sum.Gone != 1 || sum.Changed != 1 || sum.New != 0 {
-		t.Errorf("summary gone %d changed %d new %d, want 1 1 0", sum.Gone, sum.Changed, sum.New)
+	if sum.Gone != 0 || sum.Missed != 1 || sum.Changed != 1 || sum.New != 0 || sum.Held != nil {
+		t.Errorf("summary gone %d missed %d changed %d new %d held %v, want 0 1 1 0, not held", sum.Gone, sum.Missed, sum.Changed, sum.New, sum.Held)
 	}
 	if diff := cmp.Diff([]string{changed}, sum.ChangedIDs); diff != "" {
 		t.Errorf("ChangedIDs (-want +got):\n%s", diff)
+	}
+	if g := e.store.get(gone); g.GoneAt != nil {
+		t.Errorf("%s gone after one complete crawl without it, want after two", gone)
+	}
+	// The second complete crawl in a row without it marks it gone.
+	if sum, err = e.crawl(t); err != nil || sum.Gone != 1 || sum.Missed != 0 {
+		t.Fatalf("second Run = gone %d missed %d, %v; want 1 gone", sum.Gone, sum.Missed, err)
 	}
 	g := e.store.get(gone)
 	if g == nil || g.GoneAt == nil || !g.GoneAt.Equal(crawlNow) || g.Title == "" || len(g.Sections) == 0 {

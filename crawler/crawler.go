@@ -2,7 +2,12 @@
 // SEDIA search API: a polite multipart client with deterministic paging,
 // record parsing (JSON-in-string fields, HTML sections via goquery) that
 // never touches the network, and an incremental crawl that only writes what
-// changed and never blanks or deletes a stored call.
+// changed and never blanks or deletes a stored call. A call becomes gone
+// only when several complete listings in a row lack it, and a listing whose
+// answers do not add up (fewer or more distinct results than announced,
+// repeated pages, a total that moves, nothing at all) or that lacks too
+// many live calls at once marks nothing gone: the run says why, and the
+// next good crawl decides.
 package crawler
 
 import (
@@ -37,6 +42,14 @@ type Config struct {
 	PageSize   int      // default 100
 	MaxPages   int      // a listing longer than this fails; default 500
 
+	// GoneAfter is how many complete listings in a row must lack a call
+	// before it is marked gone; default 2.
+	GoneAfter int
+	// MaxMissingShare is the share of the live calls a listing may find
+	// missing at once (at least one call); a listing that lacks more marks
+	// nothing missing. Default 0.1.
+	MaxMissingShare float64
+
 	UserAgent         string        // default DefaultUserAgent
 	Timeout           time.Duration // per request; default 60s
 	MaxBodyBytes      int64         // default 32 MiB
@@ -64,6 +77,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = 500
+	}
+	if cfg.GoneAfter <= 0 {
+		cfg.GoneAfter = 2
+	}
+	if cfg.MaxMissingShare <= 0 {
+		cfg.MaxMissingShare = 0.1
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
@@ -105,9 +124,15 @@ type Store interface {
 	// SaveCall inserts or updates a call by identifier; an unchanged
 	// ContentHash means no write at all (created false, changed empty).
 	SaveCall(ctx context.Context, c *funding.Call, now time.Time) (created bool, changed []string, err error)
-	// MarkGone sets gone_at=now on the calls of these programmes that are
-	// not in seen and not gone yet, and says how many.
-	MarkGone(ctx context.Context, programmeIDs []string, seen []string, now time.Time) (n int, err error)
+	// MissingCalls counts the live (not gone) calls of these programmes
+	// and, of them, those not in seen, writing nothing.
+	MissingCalls(ctx context.Context, programmeIDs []string, seen []string) (live, missing int, err error)
+	// MarkMissing records a complete listing: the live calls of these
+	// programmes not in seen are missed once more, those missed goneAfter
+	// times in a row get gone_at=now, the calls in seen start over.
+	MarkMissing(ctx context.Context, programmeIDs []string, seen []string, now time.Time, goneAfter int) (missed, gone int, err error)
+	// ClearMissed makes the calls in seen start over, counting no miss.
+	ClearMissed(ctx context.Context, seen []string) error
 	StartCrawlRun(ctx context.Context, startedAt time.Time) (id int64, err error)
 	FinishCrawlRun(ctx context.Context, run funding.CrawlRun) error
 }
@@ -133,10 +158,12 @@ func New(cfg Config, store Store, logger *slog.Logger) *Crawler {
 }
 
 // Run crawls once: it lists every page of the configured programmes, then
-// saves the calls and, only after a complete listing, marks the calls that
-// vanished as gone. A listing that fails (after retries) saves and marks
-// nothing. A record that does not parse is an error of the run and leaves
-// the stored call as it was. progress, if not nil, receives work units
+// saves the calls and, only after a complete listing, counts the live calls
+// it lacks as missed (gone after Config.GoneAfter such crawls in a row). A
+// listing that fails (after retries) saves and marks nothing; one that ends
+// but does not add up saves what it has, marks nothing missing and says
+// why in Summary.Held. A record that does not parse is an error of the run
+// and leaves the stored call as it was. progress, if not nil, receives work units
 // done out of total (records listed, then calls saved; total grows once
 // the listing is complete). Run returns an error when the crawl failed;
 // the Summary is recorded through the Store either way.
@@ -167,12 +194,16 @@ func (c *Crawler) Run(ctx context.Context, progress func(done, total int)) (Summ
 	attrs := []any{
 		slog.Int64("run_id", id), slog.Int("pages", sum.Pages), slog.Int("seen", sum.Seen),
 		slog.Int("new", sum.New), slog.Int("changed", sum.Changed), slog.Int("unchanged", sum.Unchanged),
-		slog.Int("gone", sum.Gone), slog.Int("errors", len(sum.Errors)),
+		slog.Int("gone", sum.Gone), slog.Int("missed", sum.Missed), slog.Int("errors", len(sum.Errors)),
 		slog.Int64("duration_ms", sum.FinishedAt.Sub(sum.StartedAt).Milliseconds()),
 	}
 	if err != nil {
 		c.logger.Warn("Crawl failed", append(attrs, slog.Any("error", err))...)
 		return sum, err
+	}
+	if sum.Held != nil {
+		c.logger.Warn("Crawl marked nothing gone", append(attrs, slog.String("reason", sum.Held.Reason), slog.String("why", sum.Held.String()))...)
+		return sum, nil
 	}
 	c.logger.Info("Crawl finished", attrs...)
 	return sum, nil
@@ -191,6 +222,15 @@ type listing struct {
 	quality map[string]int // identifier -> quality of that row
 	seq     int
 	spool   *json.Encoder
+	rows    map[string]bool // distinct result rows listed
+}
+
+// rowKey tells result rows apart: the portal's reference, per language.
+func rowKey(r *Result) string {
+	if r.Reference != "" {
+		return r.Reference + "\x00" + r.Language
+	}
+	return strings.Join([]string{"", r.Identifier(), r.Lang(), r.Type(), r.URL, r.Summary}, "\x00")
 }
 
 func (c *Crawler) run(ctx context.Context, sum *Summary, now time.Time, progress func(done, total int)) error {
@@ -202,9 +242,9 @@ func (c *Crawler) run(ctx context.Context, sum *Summary, now time.Time, progress
 		f.Close()
 		os.Remove(f.Name())
 	}()
-	l := &listing{best: map[string]int{}, quality: map[string]int{}, spool: json.NewEncoder(f)}
+	l := &listing{best: map[string]int{}, quality: map[string]int{}, spool: json.NewEncoder(f), rows: map[string]bool{}}
 
-	listed, complete, err := c.list(ctx, sum, l, progress)
+	listed, held, err := c.list(ctx, sum, l, progress)
 	if err != nil {
 		return err
 	}
@@ -254,12 +294,22 @@ func (c *Crawler) run(ctx context.Context, sum *Summary, now time.Time, progress
 		progress(done, total)
 	}
 
-	if complete {
-		n, err := c.store.MarkGone(ctx, c.cfg.Programmes, l.seen, now)
-		if err != nil {
-			return fmt.Errorf("crawler: mark gone: %w", err)
+	if held == nil {
+		if held, err = c.checkMissing(ctx, l.seen); err != nil {
+			return err
 		}
-		sum.Gone = n
+	}
+	if held != nil {
+		sum.Held = held
+		if err := c.store.ClearMissed(ctx, l.seen); err != nil {
+			return fmt.Errorf("crawler: clear missed: %w", err)
+		}
+	} else {
+		missed, gone, err := c.store.MarkMissing(ctx, c.cfg.Programmes, l.seen, now, c.cfg.GoneAfter)
+		if err != nil {
+			return fmt.Errorf("crawler: mark missing: %w", err)
+		}
+		sum.Missed, sum.Gone = missed, gone
 	}
 	if storeErrs > 0 {
 		return fmt.Errorf("crawler: %d calls could not be saved", storeErrs)
@@ -267,47 +317,100 @@ func (c *Crawler) run(ctx context.Context, sum *Summary, now time.Time, progress
 	return nil
 }
 
+// checkMissing holds back a complete listing that lists nothing while
+// calls are live, or that lacks more live calls than a crawl may mark
+// missing at once.
+func (c *Crawler) checkMissing(ctx context.Context, seen []string) (*funding.GoneHold, error) {
+	live, missing, err := c.store.MissingCalls(ctx, c.cfg.Programmes, seen)
+	if err != nil {
+		return nil, fmt.Errorf("crawler: missing calls: %w", err)
+	}
+	allowed := max(1, int(float64(live)*c.cfg.MaxMissingShare))
+	switch {
+	case len(seen) == 0 && live > 0:
+		return &funding.GoneHold{Reason: funding.HoldEmpty, Live: live}, nil
+	case missing > allowed:
+		return &funding.GoneHold{Reason: funding.HoldShare, Missing: missing, Live: live, Allowed: allowed}, nil
+	}
+	return nil, nil
+}
+
 // list fetches every page and spools the parsed calls. It returns the
-// number of records listed and whether that is all the portal announced:
-// a listing that ends before totalResults is reached saves what it has but
-// marks nothing gone.
-func (c *Crawler) list(ctx context.Context, sum *Summary, l *listing, progress func(done, total int)) (int, bool, error) {
+// number of records listed and, when the listing ended but its answers do
+// not add up, why it may not mark calls missing: a page that brings only
+// rows already listed (paging broke: it stops there), a total that changes
+// between pages, or fewer or more distinct rows than the first page
+// announced. When the last page is full, one more page is asked, which
+// must be empty: a total that lies low shows there.
+func (c *Crawler) list(ctx context.Context, sum *Summary, l *listing, progress func(done, total int)) (int, *funding.GoneHold, error) {
 	body, contentType, err := searchBody(query(c.cfg.Programmes, nil))
 	if err != nil {
-		return 0, false, fmt.Errorf("crawler: build query: %w", err)
+		return 0, nil, fmt.Errorf("crawler: build query: %w", err)
 	}
-	listed, total := 0, 0
+	var held *funding.GoneHold
+	listed, announced, probing := 0, 0, false
 	for page := 1; ; page++ {
 		if page > c.cfg.MaxPages {
-			return listed, false, fmt.Errorf("%w: %d pages of %d", ErrTooManyPages, c.cfg.MaxPages, c.cfg.PageSize)
+			return listed, nil, fmt.Errorf("%w: %d pages of %d", ErrTooManyPages, c.cfg.MaxPages, c.cfg.PageSize)
 		}
 		u, err := pageURL(c.cfg.SearchURL, c.cfg.PageSize, page)
 		if err != nil {
-			return listed, false, err
+			return listed, nil, err
 		}
 		p, err := c.client.fetchPage(ctx, u, body, contentType)
+		if err != nil && probing && ctx.Err() == nil {
+			// The listing itself is whole; a portal that will not answer
+			// past its end is no reason to fail it.
+			c.logger.Warn("Page after the last not answered", slog.String("url", u), slog.Any("error", err))
+			break
+		}
 		if err != nil {
-			return listed, false, err
+			return listed, nil, err
 		}
 		sum.Pages++
 		if page == 1 {
-			total = p.TotalResults
+			announced = p.TotalResults
+		} else if p.TotalResults != announced && held == nil {
+			held = &funding.GoneHold{Reason: funding.HoldTotalChanged, Announced: announced, Later: p.TotalResults}
 		}
 		listed += len(p.Results)
-		c.logger.Debug("Search page listed", slog.String("url", u), slog.Int("results", len(p.Results)), slog.Int("total", p.TotalResults))
-		if err := c.take(p.Results, u, sum, l); err != nil {
-			return listed, false, err
-		}
-		progress(listed, max(total, listed))
-		if len(p.Results) < c.cfg.PageSize || page*c.cfg.PageSize >= p.TotalResults {
-			if listed < p.TotalResults {
-				sum.Errors = append(sum.Errors, fmt.Sprintf("listing incomplete: %d of %d results listed; nothing marked gone",
-					listed, p.TotalResults))
-				return listed, false, nil
+		fresh := 0
+		for i := range p.Results {
+			if k := rowKey(&p.Results[i]); !l.rows[k] {
+				l.rows[k] = true
+				fresh++
 			}
-			return listed, true, nil
 		}
+		c.logger.Debug("Search page listed", slog.String("url", u), slog.Int("results", len(p.Results)),
+			slog.Int("new_rows", fresh), slog.Int("total", p.TotalResults))
+		if err := c.take(p.Results, u, sum, l); err != nil {
+			return listed, nil, err
+		}
+		progress(listed, max(announced, listed))
+		if len(p.Results) > 0 && fresh == 0 {
+			if probing {
+				break // a portal that answers its last page again past the end
+			}
+			if held == nil {
+				held = &funding.GoneHold{Reason: funding.HoldRepeated, Page: page, Listed: len(l.rows), Announced: announced}
+			}
+			return listed, held, nil // the pages after it would repeat as well
+		}
+		if len(p.Results) < c.cfg.PageSize || probing {
+			break
+		}
+		probing = page*c.cfg.PageSize >= p.TotalResults
 	}
+	if held != nil {
+		return listed, held, nil
+	}
+	switch distinct := len(l.rows); {
+	case distinct < announced:
+		held = &funding.GoneHold{Reason: funding.HoldShort, Announced: announced, Listed: distinct}
+	case distinct > announced:
+		held = &funding.GoneHold{Reason: funding.HoldOverTotal, Announced: announced, Listed: distinct}
+	}
+	return listed, held, nil
 }
 
 // take parses the rows of one page and spools the calls.

@@ -12,16 +12,20 @@ import (
 
 // memStore is an in-memory crawler.Store with the store package's contract:
 // SaveCall compares ContentHash and writes nothing when it is unchanged;
-// MarkGone only touches calls of the given programmes.
+// MarkMissing only touches calls of the given programmes and marks a call
+// gone after goneAfter misses in a row.
 type memStore struct {
 	mu     sync.Mutex
 	calls  map[string]*funding.Call
-	writes int // SaveCall writes and MarkGone updates
+	missed map[string]int // consecutive misses
+	writes int            // SaveCall writes and MarkMissing updates
 	runs   []funding.CrawlRun
 	nextID int64
 }
 
-func newMemStore() *memStore { return &memStore{calls: map[string]*funding.Call{}} }
+func newMemStore() *memStore {
+	return &memStore{calls: map[string]*funding.Call{}, missed: map[string]int{}}
+}
 
 func (s *memStore) SaveCall(_ context.Context, c *funding.Call, now time.Time) (bool, []string, error) {
 	s.mu.Lock()
@@ -33,6 +37,7 @@ func (s *memStore) SaveCall(_ context.Context, c *funding.Call, now time.Time) (
 	cp := clone(c)
 	cp.ChangedAt = now
 	s.calls[c.ID] = cp
+	delete(s.missed, c.ID)
 	s.writes++
 	if !ok {
 		return true, nil, nil
@@ -44,20 +49,58 @@ func (s *memStore) SaveCall(_ context.Context, c *funding.Call, now time.Time) (
 	return false, changed, nil
 }
 
-func (s *memStore) MarkGone(_ context.Context, programmes, seen []string, now time.Time) (int, error) {
+func (s *memStore) live(programmes []string) []*funding.Call {
+	var out []*funding.Call
+	for _, c := range s.calls {
+		if c.GoneAt == nil && (slices.Contains(programmes, c.ProgrammeID) || slices.Contains(programmes, string(c.Programme))) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *memStore) MissingCalls(_ context.Context, programmes, seen []string) (int, int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for id, c := range s.calls {
-		if c.GoneAt != nil || !slices.Contains(programmes, c.ProgrammeID) || slices.Contains(seen, id) {
+	live := s.live(programmes)
+	missing := 0
+	for _, c := range live {
+		if !slices.Contains(seen, c.ID) {
+			missing++
+		}
+	}
+	return len(live), missing, nil
+}
+
+func (s *memStore) MarkMissing(_ context.Context, programmes, seen []string, now time.Time, goneAfter int) (int, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	missed, gone := 0, 0
+	for _, c := range s.live(programmes) {
+		if slices.Contains(seen, c.ID) {
+			delete(s.missed, c.ID)
+			continue
+		}
+		s.missed[c.ID]++
+		s.writes++
+		if s.missed[c.ID] < goneAfter {
+			missed++
 			continue
 		}
 		t := now
 		c.GoneAt = &t
-		s.writes++
-		n++
+		gone++
 	}
-	return n, nil
+	return missed, gone, nil
+}
+
+func (s *memStore) ClearMissed(_ context.Context, seen []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range seen {
+		delete(s.missed, id)
+	}
+	return nil
 }
 
 func (s *memStore) StartCrawlRun(context.Context, time.Time) (int64, error) {

@@ -16,11 +16,13 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 type dependency struct {
 	Status string `json:"status"` // ok, degraded, down, starting
 	Detail string `json:"detail,omitempty"`
+	Reason string `json:"reason,omitempty"` // a code, e.g. the funding.GoneHold reason of a crawl that held back
 }
 
-// readyz reports the store, the index and the cache. The process is ready
-// when the store and the index are; a degraded cache is reported but does
-// not make it unready (requests are then served uncached).
+// readyz reports the store, the index, the cache and the crawl. The process
+// is ready when the store and the index are; a degraded cache is reported
+// but does not make it unready (requests are then served uncached), nor does
+// a last crawl that held back marking calls gone (the calls stay served).
 func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
@@ -59,6 +61,13 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 			ready = false
 		} else {
 			deps["crawl"] = dependency{Status: "ok"}
+		}
+	}
+	if d, ok := deps["crawl"]; !ok || d.Status == "ok" {
+		// A store that fails here is reported above.
+		if run, err := s.store.LastFinishedCrawlRun(ctx); err == nil && run.Held != nil {
+			deps["crawl"] = dependency{Status: "degraded", Reason: run.Held.Reason,
+				Detail: "last crawl: " + run.Held.String() + "; the next good crawl decides"}
 		}
 	}
 	status := fiber.StatusOK

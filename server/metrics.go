@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -9,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
+
+	"callmatch/funding"
 )
 
 // Metrics are the Prometheus series of one process, served on /metrics.
@@ -19,7 +23,7 @@ type Metrics struct {
 	cacheHits   prometheus.Counter
 	cacheMisses prometheus.Counter
 	cacheErrors prometheus.Counter
-	CrawlRuns   *prometheus.CounterVec // label outcome: ok | failed
+	CrawlRuns   *prometheus.CounterVec // label outcome: ok | held (marked nothing gone) | failed
 	Digests     *prometheus.CounterVec // label outcome: sent | failed | bounced
 }
 
@@ -49,8 +53,56 @@ func NewMetrics() *Metrics {
 	return m
 }
 
+// crawlCollector reports the last finished crawl run, read from the store
+// at each scrape so that every instance tells the same.
+type crawlCollector struct {
+	last   func(ctx context.Context) (funding.CrawlRun, error)
+	held   *prometheus.Desc
+	missed *prometheus.Desc
+}
+
+func newCrawlCollector(last func(ctx context.Context) (funding.CrawlRun, error)) *crawlCollector {
+	return &crawlCollector{
+		last: last,
+		held: prometheus.NewDesc("callmatch_crawl_gone_held",
+			"1 when the last finished crawl marked nothing gone because the portal's answers did not add up (label reason), else 0.",
+			[]string{"reason"}, nil),
+		missed: prometheus.NewDesc("callmatch_crawl_missed_calls",
+			"Calls the last finished crawl found missing, not gone yet.", nil, nil),
+	}
+}
+
+func (cc *crawlCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- cc.held
+	ch <- cc.missed
+}
+
+func (cc *crawlCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	run, err := cc.last(ctx)
+	if err != nil {
+		return // no run yet, or the store is down (/readyz says so)
+	}
+	held, reason := 0.0, ""
+	if run.Held != nil {
+		held, reason = 1, run.Held.Reason
+	}
+	ch <- prometheus.MustNewConstMetric(cc.held, prometheus.GaugeValue, held, reason)
+	ch <- prometheus.MustNewConstMetric(cc.missed, prometheus.GaugeValue, float64(run.Missed))
+}
+
 // Register adds further collectors (e.g. gauges owned by the index).
 func (m *Metrics) Register(cs ...prometheus.Collector) { m.registry.MustRegister(cs...) }
+
+// registerOnce adds a collector unless an equal one is registered already
+// (several servers may share one Metrics).
+func (m *Metrics) registerOnce(c prometheus.Collector) error {
+	if err := m.registry.Register(c); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+		return err
+	}
+	return nil
+}
 
 // middleware counts every request by its route pattern (never the raw path:
 // ids would make unbounded label values).

@@ -107,6 +107,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
 	}
+	if err := d.Metrics.registerOnce(newCrawlCollector(d.Store.LastFinishedCrawlRun)); err != nil {
+		return nil, err
+	}
 	if d.Generation == nil {
 		d.Generation = d.Index.Generation
 	}

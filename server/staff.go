@@ -23,12 +23,14 @@ type runView struct {
 	funding.CrawlRun
 	Duration string
 	Running  bool
+	HeldText string // why the run marked nothing gone, translated
 }
 
 type dashboardPage struct {
 	basePage
 	Calls, OpenCalls, Profiles, Curations int
 	Runs                                  []runView
+	LastHeld                              string // the last finished run held back gone-marking: why
 	GapChart                              template.HTML
 	Gaps                                  []string
 	Timeline                              template.HTML
@@ -94,10 +96,14 @@ func (s *Server) showStaffDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	lastSeen := false // the newest finished run
 	for _, r := range runs {
-		v := runView{CrawlRun: r, Running: r.FinishedAt.IsZero()}
+		v := runView{CrawlRun: r, Running: r.FinishedAt.IsZero(), HeldText: s.heldText(c, r.Held)}
 		if !v.Running {
 			v.Duration = r.FinishedAt.Sub(r.StartedAt).Round(time.Second).String()
+			if !lastSeen {
+				lastSeen, page.LastHeld = true, v.HeldText
+			}
 		}
 		page.Runs = append(page.Runs, v)
 	}
@@ -321,4 +327,27 @@ func (s *Server) curationLine(c *fiber.Ctx, cu *funding.Curation, names map[stri
 		line += " — “" + cu.Note + "”"
 	}
 	return line
+}
+
+// heldText says, in the page's language, why a crawl marked nothing gone;
+// empty when it did not hold back.
+func (s *Server) heldText(c *fiber.Ctx, h *funding.GoneHold) string {
+	if h == nil {
+		return ""
+	}
+	switch h.Reason {
+	case funding.HoldShort:
+		return s.tr(c, "staff.held.short", h.Announced, h.Listed)
+	case funding.HoldRepeated:
+		return s.tr(c, "staff.held.repeated", h.Page, h.Listed, h.Announced)
+	case funding.HoldTotalChanged:
+		return s.tr(c, "staff.held.total_changed", h.Announced, h.Later)
+	case funding.HoldOverTotal:
+		return s.tr(c, "staff.held.over_total", h.Listed, h.Announced)
+	case funding.HoldEmpty:
+		return s.tr(c, "staff.held.empty", h.Live)
+	case funding.HoldShare:
+		return s.tr(c, "staff.held.share", h.Missing, h.Live, h.Allowed)
+	}
+	return s.tr(c, "staff.held.other")
 }

@@ -180,6 +180,7 @@ func upsertCall(ctx context.Context, tx *sql.Tx, c *funding.Call, now time.Time)
 			changed_at = excluded.changed_at,
 			updated_at = excluded.updated_at,
 			gone_at = NULL,
+			missed_crawls = 0,
 			data = excluded.data`,
 		c.ID, c.Programme, c.ProgrammeID, string(c.Status), c.ContentHash,
 		micros(c.CrawledAt), micros(c.ChangedAt), micros(now), string(data))
@@ -287,86 +288,194 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 // markGoneBatch bounds the number of ids in one statement.
 const markGoneBatch = 500
 
-// MarkGone marks as gone the calls of the given programmes that are not in
-// seen and not gone already, and returns how many it marked. Programmes are
-// named by the portal's framework programme id (funding.Call.ProgrammeID,
-// e.g. 43152860) or by code (funding.Call.Programme, e.g. DIGITAL). Each
-// marked call gets a call_changes row for FieldGone; the generation is
-// bumped when at least one call is marked. seen may hold any number of ids.
-func (s *Store) MarkGone(ctx context.Context, programmeIDs []string, seen []string, now time.Time) (int, error) {
+// liveCalls returns the live (not gone) calls of the given programmes with
+// their miss counts. Programmes are named by the portal's framework
+// programme id (funding.Call.ProgrammeID, e.g. 43152860) or by code
+// (funding.Call.Programme, e.g. DIGITAL).
+func liveCalls(ctx context.Context, q queryer, programmeIDs []string) (map[string]int, error) {
+	args := make([]any, len(programmeIDs))
+	for i, p := range programmeIDs {
+		args[i] = p
+	}
+	in := placeholders(1, len(args))
+	rows, err := q.QueryContext(ctx, `SELECT id, missed_crawls FROM calls WHERE gone_at IS NULL AND (programme_id IN (`+in+`) OR programme IN (`+in+`))`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var missed int
+		if err := rows.Scan(&id, &missed); err != nil {
+			return nil, err
+		}
+		out[id] = missed
+	}
+	return out, rows.Err()
+}
+
+// MissingCalls counts the live calls of the given programmes and, of them,
+// those not in seen. It writes nothing: a crawl asks it before it decides
+// whether its listing may mark anything missing.
+func (s *Store) MissingCalls(ctx context.Context, programmeIDs []string, seen []string) (live, missing int, err error) {
 	if len(programmeIDs) == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
+	calls, err := liveCalls(ctx, s.rdb, programmeIDs)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: missing calls: %w", err)
+	}
+	seenSet := idSet(seen)
+	for id := range calls {
+		if !seenSet[id] {
+			missing++
+		}
+	}
+	return len(calls), missing, nil
+}
+
+// MarkMissing records a complete listing of the given programmes. Each
+// live call of them that is not in seen has its count of consecutive
+// misses grow by one; a call missed goneAfter times in a row (at least
+// once) is marked gone: gone_at set, a call_changes row for FieldGone, and
+// the generation bumped when at least one call goes. A call in seen has its
+// count return to zero. missed is the number of calls missing this time
+// that are not gone yet. seen may hold any number of ids. Nothing at all is
+// written when no count changes.
+func (s *Store) MarkMissing(ctx context.Context, programmeIDs []string, seen []string, now time.Time, goneAfter int) (missed, gone int, err error) {
+	if len(programmeIDs) == 0 {
+		return 0, 0, nil
+	}
+	goneAfter = max(goneAfter, 1)
 	now = utcMicro(now)
-	seenSet := make(map[string]bool, len(seen))
-	for _, id := range seen {
-		seenSet[id] = true
-	}
-	var n int
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		n = 0
-		if err := bumpGeneration(ctx, tx); err != nil {
-			return err
+	seenSet := idSet(seen)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		missed, gone = 0, 0
+		// Take the write lock (SQLite) or the generation's row lock
+		// (PostgreSQL) before reading, as SaveCall does, without moving the
+		// generation: miss counts are no published change.
+		if _, err := tx.ExecContext(ctx, `UPDATE generation SET value = value WHERE id = 1`); err != nil {
+			return fmt.Errorf("lock: %w", err)
 		}
-		args := make([]any, len(programmeIDs))
-		for i, p := range programmeIDs {
-			args[i] = p
-		}
-		in := placeholders(1, len(args))
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM calls WHERE gone_at IS NULL AND (programme_id IN (`+in+`) OR programme IN (`+in+`))`, args...)
+		calls, err := liveCalls(ctx, tx, programmeIDs)
 		if err != nil {
 			return err
 		}
-		var gone []string
+		var reset, miss, goneIDs []string
+		for id, n := range calls {
+			switch {
+			case seenSet[id]:
+				if n > 0 {
+					reset = append(reset, id)
+				}
+			case n+1 >= goneAfter:
+				goneIDs = append(goneIDs, id)
+			default:
+				miss = append(miss, id)
+			}
+		}
+		if len(reset)+len(miss)+len(goneIDs) == 0 {
+			return errRollback
+		}
+		if err := execIDs(ctx, tx, `UPDATE calls SET missed_crawls = 0 WHERE id IN (%s)`, nil, reset); err != nil {
+			return err
+		}
+		if err := execIDs(ctx, tx, `UPDATE calls SET missed_crawls = missed_crawls + 1 WHERE id IN (%s)`, nil, miss); err != nil {
+			return err
+		}
+		missed = len(miss)
+		if len(goneIDs) == 0 {
+			return nil
+		}
+		if err := bumpGeneration(ctx, tx); err != nil {
+			return err
+		}
+		fields, _ := json.Marshal([]string{FieldGone})
+		newValues, _ := json.Marshal(map[string]time.Time{FieldGone: now})
+		if err := execIDs(ctx, tx, `
+				INSERT INTO call_changes (call_id, changed_at, fields, old_values, new_values)
+				SELECT id, CAST($1 AS BIGINT), CAST($2 AS TEXT), '{"gone_at":null}', CAST($3 AS TEXT)
+				FROM calls WHERE id IN (%s)`, []any{micros(now), string(fields), string(newValues)}, goneIDs); err != nil {
+			return fmt.Errorf("record change: %w", err)
+		}
+		if err := execIDs(ctx, tx, `UPDATE calls SET gone_at = $1, updated_at = $1, missed_crawls = missed_crawls + 1 WHERE id IN (%s)`,
+			[]any{micros(now)}, goneIDs); err != nil {
+			return err
+		}
+		gone = len(goneIDs)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: mark missing: %w", err)
+	}
+	return missed, gone, nil
+}
+
+// MarkGone marks as gone, at once, the live calls of the given programmes
+// that are not in seen, and returns how many: MarkMissing with goneAfter 1.
+func (s *Store) MarkGone(ctx context.Context, programmeIDs []string, seen []string, now time.Time) (int, error) {
+	_, gone, err := s.MarkMissing(ctx, programmeIDs, seen, now, 1)
+	return gone, err
+}
+
+// ClearMissed returns the miss counts of the calls in seen to zero: calls
+// a crawl listed exist, even when its listing as a whole is not trusted to
+// say which calls are missing. It writes nothing when no count changes.
+func (s *Store) ClearMissed(ctx context.Context, seen []string) error {
+	seenSet := idSet(seen)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM calls WHERE missed_crawls > 0`)
+		if err != nil {
+			return err
+		}
+		var reset []string
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
 				rows.Close()
 				return err
 			}
-			if !seenSet[id] {
-				gone = append(gone, id)
+			if seenSet[id] {
+				reset = append(reset, id)
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if len(gone) == 0 {
+		if len(reset) == 0 {
 			return errRollback
 		}
-
-		fields, _ := json.Marshal([]string{FieldGone})
-		newValues, _ := json.Marshal(map[string]time.Time{FieldGone: now})
-		for batch := range slices.Chunk(gone, markGoneBatch) {
-			ids := make([]any, len(batch))
-			for i, id := range batch {
-				ids[i] = id
-			}
-			args := append([]any{micros(now), string(fields), string(newValues)}, ids...)
-			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO call_changes (call_id, changed_at, fields, old_values, new_values)
-				SELECT id, CAST($1 AS BIGINT), CAST($2 AS TEXT), '{"gone_at":null}', CAST($3 AS TEXT)
-				FROM calls WHERE id IN (`+placeholders(4, len(ids))+`)`, args...); err != nil {
-				return fmt.Errorf("record change: %w", err)
-			}
-			args = append([]any{micros(now)}, ids...)
-			res, err := tx.ExecContext(ctx, `UPDATE calls SET gone_at = $1, updated_at = $1 WHERE id IN (`+placeholders(2, len(ids))+`)`, args...)
-			if err != nil {
-				return err
-			}
-			k, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			n += int(k)
-		}
-		return nil
+		return execIDs(ctx, tx, `UPDATE calls SET missed_crawls = 0 WHERE id IN (%s)`, nil, reset)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: mark gone: %w", err)
+		return fmt.Errorf("store: clear missed: %w", err)
 	}
-	return n, nil
+	return nil
+}
+
+// execIDs runs query, whose %s stands for the placeholders of a batch of
+// ids after the leading args, once per batch of ids.
+func execIDs(ctx context.Context, tx *sql.Tx, query string, lead []any, ids []string) error {
+	for batch := range slices.Chunk(ids, markGoneBatch) {
+		args := slices.Clone(lead)
+		for _, id := range batch {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(query, placeholders(len(lead)+1, len(batch))), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func idSet(ids []string) map[string]bool {
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
 }
 
 const callColumns = `data, content_hash, crawled_at, changed_at, gone_at`

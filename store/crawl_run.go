@@ -35,16 +35,24 @@ func (s *Store) FinishCrawlRun(ctx context.Context, run funding.CrawlRun) error 
 	if err != nil {
 		return fmt.Errorf("store: finish crawl run %d: %w", run.ID, err)
 	}
+	var held sql.NullString
+	if run.Held != nil {
+		b, err := json.Marshal(run.Held)
+		if err != nil {
+			return fmt.Errorf("store: finish crawl run %d: %w", run.ID, err)
+		}
+		held = sql.NullString{String: string(b), Valid: true}
+	}
 	finished := run.FinishedAt
 	if finished.IsZero() {
 		finished = s.now()
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE crawl_runs SET finished_at = $2, pages = $3, seen = $4,
 		new_calls = $5, changed_calls = $6, unchanged_calls = $7, gone_calls = $8,
-		errors = $9, failed = $10, changed_ids = $11, warnings = $12
+		errors = $9, failed = $10, changed_ids = $11, warnings = $12, missed_calls = $13, gone_held = $14
 		WHERE id = $1`,
 		run.ID, micros(finished), run.Pages, run.Seen, run.New, run.Changed, run.Unchanged, run.Gone,
-		string(errs), run.Failed, string(ids), string(warns))
+		string(errs), run.Failed, string(ids), string(warns), run.Missed, held)
 	if err := affectedOne(res, err); err != nil {
 		return fmt.Errorf("store: finish crawl run %d: %w", run.ID, err)
 	}
@@ -57,11 +65,32 @@ func (s *Store) CrawlRuns(ctx context.Context, limit int) ([]funding.CrawlRun, e
 	if limit <= 0 {
 		limit = math.MaxInt32
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, started_at, finished_at, pages, seen, new_calls, changed_calls,
-		unchanged_calls, gone_calls, errors, failed, changed_ids, warnings
-		FROM crawl_runs ORDER BY started_at DESC, id DESC LIMIT $1`, limit)
+	runs, err := s.queryRuns(ctx, ``, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: crawl runs: %w", err)
+	}
+	return runs, nil
+}
+
+// LastFinishedCrawlRun returns the latest crawl run that finished, or
+// ErrNotFound when none has.
+func (s *Store) LastFinishedCrawlRun(ctx context.Context) (funding.CrawlRun, error) {
+	runs, err := s.queryRuns(ctx, `WHERE finished_at IS NOT NULL`, 1)
+	if err != nil {
+		return funding.CrawlRun{}, fmt.Errorf("store: last crawl run: %w", err)
+	}
+	if len(runs) == 0 {
+		return funding.CrawlRun{}, fmt.Errorf("store: last crawl run: %w", ErrNotFound)
+	}
+	return runs[0], nil
+}
+
+func (s *Store) queryRuns(ctx context.Context, where string, limit int) ([]funding.CrawlRun, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, started_at, finished_at, pages, seen, new_calls, changed_calls,
+		unchanged_calls, gone_calls, errors, failed, changed_ids, warnings, missed_calls, gone_held
+		FROM crawl_runs `+where+` ORDER BY started_at DESC, id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	runs := []funding.CrawlRun{}
@@ -72,30 +101,34 @@ func (s *Store) CrawlRuns(ctx context.Context, limit int) ([]funding.CrawlRun, e
 			finished      sql.NullInt64
 			errs, changed []byte
 			warns         []byte
+			held          sql.NullString
 		)
 		if err := rows.Scan(&r.ID, &started, &finished, &r.Pages, &r.Seen, &r.New, &r.Changed,
-			&r.Unchanged, &r.Gone, &errs, &r.Failed, &changed, &warns); err != nil {
-			return nil, fmt.Errorf("store: crawl runs: %w", err)
+			&r.Unchanged, &r.Gone, &errs, &r.Failed, &changed, &warns, &r.Missed, &held); err != nil {
+			return nil, err
 		}
 		r.StartedAt = fromMicros(started)
 		if finished.Valid {
 			r.FinishedAt = fromMicros(finished.Int64)
 		}
 		if err := json.Unmarshal(errs, &r.Errors); err != nil {
-			return nil, fmt.Errorf("store: crawl run %d: decode errors: %w", r.ID, err)
+			return nil, fmt.Errorf("crawl run %d: decode errors: %w", r.ID, err)
 		}
 		if err := json.Unmarshal(changed, &r.ChangedIDs); err != nil {
-			return nil, fmt.Errorf("store: crawl run %d: decode changed ids: %w", r.ID, err)
+			return nil, fmt.Errorf("crawl run %d: decode changed ids: %w", r.ID, err)
 		}
 		if err := json.Unmarshal(warns, &r.Warnings); err != nil {
-			return nil, fmt.Errorf("store: crawl run %d: decode warnings: %w", r.ID, err)
+			return nil, fmt.Errorf("crawl run %d: decode warnings: %w", r.ID, err)
+		}
+		if held.Valid {
+			r.Held = &funding.GoneHold{}
+			if err := json.Unmarshal([]byte(held.String), r.Held); err != nil {
+				return nil, fmt.Errorf("crawl run %d: decode gone hold: %w", r.ID, err)
+			}
 		}
 		runs = append(runs, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: crawl runs: %w", err)
-	}
-	return runs, nil
+	return runs, rows.Err()
 }
 
 func nonNil(s []string) []string {

@@ -44,6 +44,12 @@ type Options struct {
 	FailFromPage  int           // every request for a page >= this fails with 500 (0: never)
 	Latency       time.Duration // wait before each answer (the request's context is honoured)
 
+	// Glitches of a portal that answers 200 with valid JSON that is wrong.
+	Empty        bool // every answer is empty: totalResults 0, no results
+	RepeatPages  bool // every page answers page 1's results (totalResults stays true)
+	TotalSkew    int  // added to the true totalResults (a lying total)
+	TotalPerPage int  // added to totalResults once per page after the first (a total that moves)
+
 	// RawOnly serves only the raw captures of shared/portal/search-api,
 	// not the 629 rebuilt topics.
 	RawOnly bool
@@ -479,7 +485,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return unstable(hits[i].reference, pageNumber) < unstable(hits[j].reference, pageNumber)
 		})
 	}
-	from := min((pageNumber-1)*pageSize, len(hits))
+	total := len(hits) + o.TotalSkew + o.TotalPerPage*(pageNumber-1)
+	if o.Empty {
+		hits, total = nil, 0
+	}
+	servedPage := pageNumber
+	if o.RepeatPages {
+		servedPage = 1
+	}
+	from := min((servedPage-1)*pageSize, len(hits))
 	to := min(from+pageSize, len(hits))
 	results := make([]json.RawMessage, 0, to-from)
 	for _, e := range hits[from:to] {
@@ -490,7 +504,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"apiVersion":         "2.143.3",
 		"terms":              terms,
 		"responseTime":       12,
-		"totalResults":       len(hits),
+		"totalResults":       total,
 		"pageNumber":         pageNumber,
 		"pageSize":           pageSize,
 		"sort":               sortName,

@@ -222,3 +222,51 @@ func TestCorpus(t *testing.T) {
 		t.Errorf("crawling every programme reaches %d identifiers, want all 629 topics and more", got)
 	}
 }
+
+func TestGlitches(t *testing.T) {
+	page := func(t *testing.T, h http.Handler, n int) response {
+		t.Helper()
+		body, ct := multipartBody(t, true, map[string]string{"query": digitalQuery, "languages": `["en"]`, "sort": sortByID})
+		code, r, _ := search(t, h, "pageSize=5&pageNumber="+string(rune('0'+n)), body, ct)
+		if code != http.StatusOK {
+			t.Fatalf("page %d: status %d", n, code)
+		}
+		return r
+	}
+	refs := func(r response) []string {
+		var out []string
+		for _, res := range r.Results {
+			out = append(out, res.Reference)
+		}
+		return out
+	}
+	faithful := recorded.NewHandler(recorded.Options{})
+	p1, p2 := page(t, faithful, 1), page(t, faithful, 2)
+
+	tests := []struct {
+		name                 string
+		opts                 recorded.Options
+		wantTotal1, wantTot2 int
+		wantPage2            []string
+	}{
+		{"empty", recorded.Options{Empty: true}, 0, 0, nil},
+		{"repeated pages", recorded.Options{RepeatPages: true}, 15, 15, refs(p1)},
+		{"lying total", recorded.Options{TotalSkew: -7}, 8, 8, refs(p2)},
+		{"moving total", recorded.Options{TotalPerPage: 3}, 15, 18, refs(p2)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := recorded.NewHandler(tc.opts)
+			r1, r2 := page(t, h, 1), page(t, h, 2)
+			if r1.TotalResults != tc.wantTotal1 || r2.TotalResults != tc.wantTot2 {
+				t.Errorf("totals = %d, %d, want %d, %d", r1.TotalResults, r2.TotalResults, tc.wantTotal1, tc.wantTot2)
+			}
+			if diff := cmp.Diff(tc.wantPage2, refs(r2)); diff != "" {
+				t.Errorf("page 2 (-want +got):\n%s", diff)
+			}
+			if r2.Results == nil {
+				t.Error("results is null, want an array (a valid answer)")
+			}
+		})
+	}
+}
