@@ -192,6 +192,25 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 		}
 	}()
 
+	// Housekeeping: unconfirmed profiles past their few days, expired
+	// sessions and sign-in links. Every instance may run it: it only deletes.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if err := srv.Housekeep(bg); err != nil && bg.Err() == nil {
+				logger.Error("Housekeeping failed", slog.Any("error", err))
+			}
+			select {
+			case <-bg.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+
 	errc := make(chan error, 1)
 	addr := ":" + strconv.Itoa(cfg.Port)
 	go func() { errc <- srv.Listen(addr) }()

@@ -15,7 +15,7 @@ func (s *Server) routes() {
 	app.Use(s.securityHeaders, s.language, s.session, s.csrf)
 
 	// Rate limits and the staff API, under /api/v1, before the API proper.
-	app.Post("/api/v1/profiles", s.limitRegistration)
+	app.Post("/api/v1/profiles", s.limitAPIRegistration)
 	app.Post("/api/v1/curations", s.postCuration)
 
 	s.apiRoutes()
