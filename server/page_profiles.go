@@ -244,7 +244,11 @@ func (s *Server) showMatchesWith(c *fiber.Ctx, p *funding.Profile, level access,
 	page.Followed = refs(follows)
 	page.Dismissed = refs(dismissed)
 	if page.Owner {
-		page.CalendarURL = strings.TrimRight(s.cfg.BaseURL, "/") + "/profiles/" + p.ID + "/deadlines.ics?token=" + s.keys.calendarToken(p.ID)
+		secret, err := s.store.ProfileCalendarSecret(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		page.CalendarURL = strings.TrimRight(s.cfg.BaseURL, "/") + "/profiles/" + p.ID + "/deadlines.ics?token=" + s.keys.calendarToken(p.ID, secret)
 		if u, err := url.Parse(page.CalendarURL); err == nil {
 			u.Scheme = "webcal"
 			page.WebcalURL = u.String()
@@ -367,6 +371,21 @@ func (s *Server) newProfileTokenPage(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, fiber.StatusOK, "profile_token", tokenPage{basePage: s.base(c), Profile: p, Token: token, BaseURL: s.cfg.BaseURL})
+}
+
+// newCalendarAddress gives the profile's calendar feed a new address; the
+// old one stops working (a link shared too widely, a lost device).
+func (s *Server) newCalendarAddress(c *fiber.Ctx) error {
+	p, err := s.ownProfile(c)
+	if p == nil {
+		return err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	if err := s.store.SetProfileCalendarKey(ctx, p.ID, newSecret(16)); err != nil {
+		return err
+	}
+	return redirect(c, "/profiles/"+p.ID+"?done=calendar#calendar")
 }
 
 // markCall follows, unfollows, dismisses or undismisses the form's call_id.

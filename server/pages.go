@@ -105,6 +105,7 @@ var flashes = map[string]string{
 	"signedin":    "flash.signedin",
 	"confirmed":   "flash.confirmed",
 	"discarded":   "flash.discarded",
+	"calendar":    "flash.calendar",
 	"signedout":   "flash.signedout",
 	"curated":     "flash.curated",
 	// E-mail digests.

@@ -256,3 +256,43 @@ func TestHousekeepDeletesUnconfirmedProfiles(t *testing.T) {
 		t.Errorf("the expired profile's session: %v, want gone", err)
 	}
 }
+
+// Issue 11, point 5: registering mailed a link at once to any address,
+// with the registrant's name in it, with no limit per recipient.
+func TestRegistrationMailsAreLimitedPerAddressAndCarryNoUserText(t *testing.T) {
+	s, outbox := pageServer(t, func(c *Config) { c.Limits.RegisterPerEmail = Rate{N: 2, Per: 24 * time.Hour} })
+	const target = "spam-target@example.be"
+	const spam = "CHEAP PILLS at http://spam.example/buy - reply to win@spam.example"
+	for i, addr := range []string{target, strings.ToUpper(target)} {
+		b := newClient(t, s)
+		b.header.Set("X-Forwarded-For", fmt.Sprintf("192.0.2.%d", i+1)) // not trusted: one IP anyway
+		b.register(socForm(spam, addr))
+	}
+	b := newClient(t, s)
+	b.get("/profiles/new")
+	if a := b.post("/profiles/new", socForm(spam, " "+target)); a.code != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
+		t.Errorf("third registration for the address = %d, want 429 with Retry-After", a.code)
+	}
+	body := belgianSOC()
+	body["name"], body["email"] = spam, "Spam-Target@example.be"
+	if code := do(t, s, http.MethodPost, "/api/v1/profiles", "", body, nil); code != http.StatusTooManyRequests {
+		t.Errorf("API registration for the address past its limit = %d, want 429", code)
+	}
+	// Another address is not held up by this one.
+	newClient(t, s).register(socForm(spam, "someone-else@example.be"))
+
+	mails := outboxTo(t, s, outbox, target)
+	if len(mails) != 2 {
+		t.Fatalf("%d e-mails to the address, want 2", len(mails))
+	}
+	for _, m := range mails {
+		if m.Subject != "Confirm your profile on callmatch" {
+			t.Errorf("subject = %q, want the fixed one", m.Subject)
+		}
+		for _, part := range []string{m.Text, m.HTML} {
+			if strings.Contains(part, "PILLS") || strings.Contains(part, "spam.example") {
+				t.Errorf("the e-mail carries the registrant's text:\n%s", part)
+			}
+		}
+	}
+}

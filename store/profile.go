@@ -243,6 +243,28 @@ func (s *Store) SetProfileToken(ctx context.Context, id, tokenHash string) error
 	return nil
 }
 
+// ProfileCalendarSecret returns what a profile's calendar address is
+// derived from: the hash of its API token and its calendar key, so that a
+// new token (SetProfileToken) or a new calendar key (SetProfileCalendarKey)
+// revokes the old address. Unknown id: ErrNotFound.
+func (s *Store) ProfileCalendarSecret(ctx context.Context, id string) (string, error) {
+	var tokenHash, key string
+	if err := s.rdb.QueryRowContext(ctx, `SELECT token_hash, calendar_key FROM profiles WHERE id = $1`, id).Scan(&tokenHash, &key); err != nil {
+		return "", fmt.Errorf("store: profile calendar %s: %w", id, notFound(err))
+	}
+	return tokenHash + ":" + key, nil
+}
+
+// SetProfileCalendarKey replaces a profile's calendar key: its calendar
+// address changes, the old one stops working. Unknown id: ErrNotFound.
+func (s *Store) SetProfileCalendarKey(ctx context.Context, id, key string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE profiles SET calendar_key = $1 WHERE id = $2`, key, id)
+	if err := affectedOne(res, err); err != nil {
+		return fmt.Errorf("store: set profile calendar key %s: %w", id, err)
+	}
+	return nil
+}
+
 // ProfileVersion returns a profile's version and the hash of its API token,
 // without decoding the profile: enough to authorize a request and find its
 // cached answer. Prepared once, like ProfileAuth.

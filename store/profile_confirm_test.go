@@ -155,3 +155,32 @@ func TestProfileConfirmation(t *testing.T) {
 		}
 	})
 }
+
+// The calendar secret changes with the API token and with the calendar key.
+func TestProfileCalendarSecret(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mustProfile(t, s, "cal", "cal@example.be")
+		first, err := s.ProfileCalendarSecret(ctx, "cal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetProfileToken(ctx, "cal", "another-hash"); err != nil {
+			t.Fatal(err)
+		}
+		second, _ := s.ProfileCalendarSecret(ctx, "cal")
+		if err := s.SetProfileCalendarKey(ctx, "cal", "k2"); err != nil {
+			t.Fatal(err)
+		}
+		third, _ := s.ProfileCalendarSecret(ctx, "cal")
+		if first == second || second == third || first == third {
+			t.Errorf("calendar secrets %q, %q, %q: want three different ones", first, second, third)
+		}
+		if _, err := s.ProfileCalendarSecret(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("ProfileCalendarSecret(unknown) = %v, want ErrNotFound", err)
+		}
+		if err := s.SetProfileCalendarKey(ctx, "nope", "k"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("SetProfileCalendarKey(unknown) = %v, want ErrNotFound", err)
+		}
+	})
+}

@@ -10,3 +10,8 @@ CREATE INDEX profiles_unconfirmed_idx ON profiles (created_at) WHERE confirmed_e
 -- login_tokens.email_key: the address the link was mailed to. Following it
 -- confirms the profile only while the profile still has that address.
 ALTER TABLE login_tokens ADD COLUMN email_key TEXT NOT NULL DEFAULT '';
+
+-- profiles.calendar_key: part of what the calendar feed's address is
+-- derived from (with the API token's hash): replacing either one revokes
+-- the address handed to calendar apps.
+ALTER TABLE profiles ADD COLUMN calendar_key TEXT NOT NULL DEFAULT '';
