@@ -103,7 +103,8 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, UnsubscribeKey: unsubKey, TrustedProxies: cfg.TrustedProxies}, server.Deps{
+	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, UnsubscribeKey: unsubKey, TrustedProxies: cfg.TrustedProxies,
+		Limits: cfg.Limits}, server.Deps{
 		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready, Mailer: mailer,
 		Generation: syncer.generation, Limiter: newLimiter(rdb),
 	})

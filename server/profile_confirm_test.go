@@ -296,3 +296,68 @@ func TestRegistrationMailsAreLimitedPerAddressAndCarryNoUserText(t *testing.T) {
 		}
 	}
 }
+
+// Issue 11, point 10: the per-IP registration limit stopped an NCC info day
+// (30 SMEs registering from one venue). Staff register on their behalf
+// with their staff token, past that limit; the SMEs still confirm.
+func TestStaffRegistersSMEsPastThePerIPLimit(t *testing.T) {
+	s, outbox := pageServer(t, func(c *Config) {
+		c.Limits.RegisterPerIP = Rate{N: 2, Per: time.Hour}
+		c.Limits.RegisterPerEmail = Rate{N: 1, Per: 24 * time.Hour}
+	})
+	staff := addStaff(t, s, "info-day@ncc.example.be", "staff password")
+	var ids []string
+	for i := range 30 {
+		body := belgianSOC()
+		body["name"], body["email"] = fmt.Sprintf("Info Day SME %d", i+1), fmt.Sprintf("sme%d@infoday.example.be", i+1)
+		var got map[string]any
+		if code := do(t, s, http.MethodPost, "/api/v1/profiles", staff, body, &got); code != http.StatusCreated {
+			t.Fatalf("staff registration %d = %d %v, want 201", i+1, code, got)
+		}
+		if _, ok := got["token"]; ok || got["confirmed"] != false || got["confirm_by"] == nil {
+			t.Errorf("staff registration answer = %v, want no token, confirmed false and confirm_by", got)
+		}
+		ids = append(ids, got["id"].(string))
+	}
+	// Anyone else from the same address is still held to the limit.
+	for i := range 3 {
+		body := belgianSOC()
+		body["email"] = fmt.Sprintf("walk-in%d@infoday.example.be", i)
+		want := http.StatusCreated
+		if i == 2 {
+			want = http.StatusTooManyRequests
+		}
+		if code := do(t, s, http.MethodPost, "/api/v1/profiles", "", body, nil); code != want {
+			t.Errorf("anonymous registration %d = %d, want %d", i+1, code, want)
+		}
+	}
+	// A token that is not a staff token is refused, not taken as anonymous.
+	if code := do(t, s, http.MethodPost, "/api/v1/profiles", "cms_not-a-staff-token", belgianSOC(), nil); code != http.StatusUnauthorized {
+		t.Errorf("registration with a wrong bearer token = %d, want 401", code)
+	}
+	// The per-address limit holds for staff too.
+	body := belgianSOC()
+	body["email"] = "sme1@infoday.example.be"
+	if code := do(t, s, http.MethodPost, "/api/v1/profiles", staff, body, nil); code != http.StatusTooManyRequests {
+		t.Errorf("second staff registration for one address = %d, want 429", code)
+	}
+
+	// The SME confirms from the e-mail, which says who registered it.
+	p, err := s.store.Profile(t.Context(), ids[0])
+	if err != nil || p.Confirmed {
+		t.Fatalf("staff-registered profile: %v, confirmed %v; want pending", err, p != nil && p.Confirmed)
+	}
+	mails := outboxTo(t, s, outbox, "sme1@infoday.example.be")
+	if len(mails) != 1 || !strings.Contains(mails[0].Text, "NCC staff (info-day@ncc.example.be) registered a profile") {
+		t.Fatalf("e-mails to the SME = %+v, want one naming the staff member", mails)
+	}
+	link := "/signin/" + signInLinkRe.FindStringSubmatch(mails[0].Text)[1]
+	sme := newClient(t, s)
+	sme.get(link)
+	if a := sme.post(link, url.Values{"action": {"confirm"}}); a.header.Get("Location") != "/profiles/"+ids[0]+"?done=confirmed" {
+		t.Fatalf("SME confirming = %d to %q", a.code, a.header.Get("Location"))
+	}
+	if p, _ := s.store.Profile(t.Context(), ids[0]); !p.Confirmed {
+		t.Error("the SME's confirmation left the profile pending")
+	}
+}
