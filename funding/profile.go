@@ -74,9 +74,12 @@ type Profile struct {
 	// Confirmed: someone followed a link e-mailed to Email. A profile that
 	// is not (pending) never hides confirmed ones and is deleted when it
 	// stays unconfirmed for a few days. The store sets it.
-	Confirmed bool      `json:"confirmed"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Confirmed bool `json:"confirmed"`
+	// EverConfirmed: some address confirmed it once (it is pending only
+	// after a change of address, and never expires). The store sets it.
+	EverConfirmed bool      `json:"-"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // ValidationError says which input field is wrong and why. Servers map it to 400.

@@ -239,6 +239,7 @@ func (s *Server) updateProfile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	oldEmail := p.Email
 	if err := decodeProfile(c.Body(), p); err != nil {
 		return err
 	}
@@ -247,6 +248,7 @@ func (s *Server) updateProfile(c *fiber.Ctx) error {
 	if err := s.store.UpdateProfile(ctx, p); err != nil {
 		return err
 	}
+	s.emailChanged(c, p, oldEmail)
 	return c.JSON(p)
 }
 

@@ -145,9 +145,12 @@ func (s *Server) mailSignInLinks(ctx context.Context, email, lang string) error 
 		expires, link := now.Add(loginTokenTTL), signInLink{Label: t("mail.button") + " – " + p.Name}
 		if !p.Confirmed {
 			// Until the profile is deleted: the owner may read it days later.
-			expires, pending = pendingUntil(&p), true
+			expires, pending = confirmLinkExpiry(&p, now), true
 			link = signInLink{Label: t("mail.pending_button"),
 				Note: t("mail.pending_note", s.views.Date(lang, p.CreatedAt), s.views.Date(lang, expires))}
+			if p.EverConfirmed {
+				link.Note = t("mail.pending_note_moved", s.views.Date(lang, p.UpdatedAt))
+			}
 		}
 		if !expires.After(now) {
 			continue // the periodic clean-up deletes it soon

@@ -302,6 +302,7 @@ func (s *Server) updateProfilePage(c *fiber.Ctx) error {
 	if p == nil {
 		return err
 	}
+	oldEmail := p.Email
 	v, bad := readProfileForm(c, p)
 	if bad != "" {
 		page := s.profileForm(c, true, p.ID, v)
@@ -312,6 +313,7 @@ func (s *Server) updateProfilePage(c *fiber.Ctx) error {
 	if err := s.store.UpdateProfile(ctx, p); err != nil {
 		return err
 	}
+	s.emailChanged(c, p, oldEmail)
 	return redirect(c, "/profiles/"+p.ID+"?done=saved")
 }
 

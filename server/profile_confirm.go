@@ -27,8 +27,35 @@ const (
 	linksPerMail      = 20 // sign-in links per e-mail; more profiles: more e-mails
 )
 
-// pendingUntil is when p is deleted unless confirmed.
-func pendingUntil(p *funding.Profile) time.Time { return p.CreatedAt.Add(pendingProfileTTL) }
+// pendingUntil is when p is deleted unless confirmed; zero for a profile
+// confirmed once (pending at a new address), which is never deleted.
+func pendingUntil(p *funding.Profile) time.Time {
+	if p.EverConfirmed {
+		return time.Time{}
+	}
+	return p.CreatedAt.Add(pendingProfileTTL)
+}
+
+// confirmLinkExpiry is how long a link that confirms p works: as long as
+// p may wait for it.
+func confirmLinkExpiry(p *funding.Profile, now time.Time) time.Time {
+	if until := pendingUntil(p); !until.IsZero() {
+		return until
+	}
+	return now.Add(pendingProfileTTL)
+}
+
+// emailChanged mails a confirmation link to the new address of a profile
+// whose owner changed it (it is pending there), within the per-address
+// limit of such e-mails; past it, the owner asks on the sign-in page.
+func (s *Server) emailChanged(c *fiber.Ctx, p *funding.Profile, oldEmail string) {
+	if p.Confirmed || strings.EqualFold(strings.TrimSpace(oldEmail), strings.TrimSpace(p.Email)) {
+		return
+	}
+	if ok, _ := s.allowRegistrationFor(c, p.Email); ok {
+		s.sendConfirmation(*p, s.lang(c), confirmMoved)
+	}
+}
 
 // allowRegistrationFor counts one registration for an address, on the
 // pages and in the API (staff included): a mailbox gets a few confirmation
@@ -63,9 +90,13 @@ func registeringStaff(c *fiber.Ctx) (store.Staff, bool) {
 	return st, ok
 }
 
+// confirmMoved, as byStaff of sendConfirmation, says the profile was given
+// a new address rather than registered.
+const confirmMoved = "\x00moved"
+
 // sendConfirmation mails the link that confirms a just registered profile,
 // in the background. byStaff is the address of the NCC staff member who
-// registered it, or "".
+// registered it, confirmMoved for a profile given a new address, or "".
 func (s *Server) sendConfirmation(p funding.Profile, lang, byStaff string) {
 	s.bg.Add(1)
 	go func() {
@@ -84,11 +115,12 @@ func (s *Server) mailConfirmation(ctx context.Context, p *funding.Profile, lang,
 		return nil
 	}
 	token := newSecret(32)
-	until := pendingUntil(p)
+	now := s.cfg.Now()
+	until := confirmLinkExpiry(p, now)
 	if err := s.store.CreateLoginToken(ctx, hashToken(token), p.ID, until); err != nil {
 		return err
 	}
-	msg, err := s.confirmProfileMessage(p.Email, lang, s.signInURL(token), byStaff, p.CreatedAt, until, s.cfg.Now())
+	msg, err := s.confirmProfileMessage(p.Email, lang, s.signInURL(token), byStaff, p.CreatedAt, until, now)
 	if err != nil {
 		return err
 	}
@@ -114,14 +146,17 @@ var confirmProfileHTML = template.Must(template.New("mail").Parse(`<!doctype htm
 // or the body, so that registering cannot mail words to a stranger.
 func (s *Server) confirmProfileMessage(to, lang, link, byStaff string, registered, until, now time.Time) (digest.Message, error) {
 	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
-	intro := t("mail.confirm_intro", s.views.Date(lang, registered))
-	if byStaff != "" {
+	intro, expiry := t("mail.confirm_intro", s.views.Date(lang, registered)), t("mail.confirm_expiry", s.views.Date(lang, until))
+	switch byStaff {
+	case "":
+	case confirmMoved:
+		intro, expiry = t("mail.confirm_intro_moved", s.views.Date(lang, now)), t("mail.confirm_expiry_moved", s.views.Date(lang, until))
+	default:
 		intro = t("mail.confirm_intro_staff", byStaff, s.views.Date(lang, registered))
 	}
 	data := struct {
 		Lang, Subject, Hello, Intro, Button, URL, Expiry, Ignore string
-	}{lang, t("mail.confirm_subject"), t("mail.hello"), intro, t("mail.confirm_button"), link,
-		t("mail.confirm_expiry", s.views.Date(lang, until)), t("mail.confirm_ignore")}
+	}{lang, t("mail.confirm_subject"), t("mail.hello"), intro, t("mail.confirm_button"), link, expiry, t("mail.confirm_ignore")}
 	var text strings.Builder
 	fmt.Fprintf(&text, "%s\n\n%s\n\n%s:\n%s\n\n%s\n\n%s\n\n-- \ncallmatch\n", data.Hello, data.Intro, data.Button, data.URL, data.Expiry, data.Ignore)
 	var html strings.Builder

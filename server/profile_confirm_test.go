@@ -150,8 +150,18 @@ func TestPendingProfilesNeverHideConfirmedOnes(t *testing.T) {
 	other := createConfirmedProfile(t, s, belgianSOC())
 	moved := belgianSOC()
 	moved["name"], moved["email"] = lure, victim
+	beforeMove := outboxTo(t, s, outbox, victim)
 	if code := do(t, s, http.MethodPut, "/api/v1/profiles/"+other.ID, other.Token, moved, &got); code != http.StatusOK || got.Confirmed {
 		t.Errorf("confirmed profile moved to the victim's address: %d, confirmed %v, want pending", code, got.Confirmed)
+	}
+	if ms := since(beforeMove, outboxTo(t, s, outbox, victim)); len(ms) != 1 || !strings.Contains(ms[0].Text, "was given this e-mail address") ||
+		strings.Contains(ms[0].Text, lure) {
+		t.Errorf("e-mails to the new address of a moved profile = %+v, want one confirmation link without the name", ms)
+	}
+	owner := newClient(t, s)
+	owner.header.Set("Authorization", "Bearer "+other.Token)
+	if a := owner.get("/profiles/" + other.ID); !strings.Contains(text(a.body), "Awaiting confirmation. Nobody has followed a link e-mailed to this profile's new address yet.") {
+		t.Errorf("moved profile's page: %s", truncate(text(a.body)))
 	}
 
 	// Many confirmed profiles: every one is listed, in e-mails of
@@ -184,6 +194,9 @@ func TestPendingProfilesNeverHideConfirmedOnes(t *testing.T) {
 		}
 		total += n
 		all += m.Text
+	}
+	if !strings.Contains(all, "given this address on") {
+		t.Error("the moved profile's link does not say it was given the address")
 	}
 	if total != 26 {
 		t.Errorf("%d links in all, want 26 (21 confirmed, 5 pending)", total)

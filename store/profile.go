@@ -32,7 +32,7 @@ func (s *Store) CreateProfile(ctx context.Context, p *funding.Profile, tokenHash
 	}
 	now := utcMicro(s.now())
 	q := *p
-	q.Version, q.CreatedAt, q.UpdatedAt, q.Confirmed = 1, now, now, false
+	q.Version, q.CreatedAt, q.UpdatedAt, q.Confirmed, q.EverConfirmed = 1, now, now, false, false
 	data, err := json.Marshal(q)
 	if err != nil {
 		return fmt.Errorf("store: create profile %s: %w", p.ID, err)
@@ -62,14 +62,14 @@ func (s *Store) UpdateProfile(ctx context.Context, p *funding.Profile) error {
 		return fmt.Errorf("store: update profile %s: %w", p.ID, err)
 	}
 	var version, created int64
-	var confirmed bool
+	var confirmed, once bool
 	err = s.db.QueryRowContext(ctx, `UPDATE profiles SET email_key = $2, version = version + 1, updated_at = $3, data = $4
-		WHERE id = $1 RETURNING version, created_at, `+confirmedExpr,
-		p.ID, emailKey(p.Email), micros(now), string(data)).Scan(&version, &created, &confirmed)
+		WHERE id = $1 RETURNING version, created_at, `+confirmedExpr+`, confirmed_email IS NOT NULL`,
+		p.ID, emailKey(p.Email), micros(now), string(data)).Scan(&version, &created, &confirmed, &once)
 	if err != nil {
 		return fmt.Errorf("store: update profile %s: %w", p.ID, notFound(err))
 	}
-	p.Version, p.CreatedAt, p.UpdatedAt, p.Confirmed = version, fromMicros(created), now, confirmed
+	p.Version, p.CreatedAt, p.UpdatedAt, p.Confirmed, p.EverConfirmed = version, fromMicros(created), now, confirmed, once
 	return nil
 }
 
@@ -161,7 +161,7 @@ func (s *Store) DeleteProfile(ctx context.Context, id string) error {
 	return nil
 }
 
-const profileColumns = `data, id, version, created_at, updated_at, ` + confirmedExpr
+const profileColumns = `data, id, version, created_at, updated_at, ` + confirmedExpr + `, confirmed_email IS NOT NULL`
 
 func scanProfile(sc interface{ Scan(...any) error }) (funding.Profile, error) {
 	var (
@@ -170,15 +170,15 @@ func scanProfile(sc interface{ Scan(...any) error }) (funding.Profile, error) {
 		id               string
 		version          int64
 		created, updated int64
-		confirmed        bool
+		confirmed, once  bool
 	)
-	if err := sc.Scan(&data, &id, &version, &created, &updated, &confirmed); err != nil {
+	if err := sc.Scan(&data, &id, &version, &created, &updated, &confirmed, &once); err != nil {
 		return p, err
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
 		return p, fmt.Errorf("decode profile: %w", err)
 	}
-	p.ID, p.Version, p.CreatedAt, p.UpdatedAt, p.Confirmed = id, version, fromMicros(created), fromMicros(updated), confirmed
+	p.ID, p.Version, p.CreatedAt, p.UpdatedAt, p.Confirmed, p.EverConfirmed = id, version, fromMicros(created), fromMicros(updated), confirmed, once
 	return p, nil
 }
 

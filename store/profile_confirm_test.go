@@ -79,8 +79,14 @@ func TestProfileConfirmation(t *testing.T) {
 		// A confirmed profile that changes address is pending for the new
 		// one, and confirmed again back at the old one.
 		mine.Email = "new@example.be"
-		if err := s.UpdateProfile(ctx, mine); err != nil || mine.Confirmed {
-			t.Errorf("confirmed profile at a new address: %v, confirmed %v, want pending", err, mine.Confirmed)
+		if err := s.UpdateProfile(ctx, mine); err != nil || mine.Confirmed || !mine.EverConfirmed {
+			t.Errorf("confirmed profile at a new address: %v, confirmed %v once %v, want pending, confirmed once", err, mine.Confirmed, mine.EverConfirmed)
+		}
+		if got, _ := s.Profile(ctx, "mine"); got.Confirmed || !got.EverConfirmed {
+			t.Errorf("Profile: confirmed %v once %v, want pending, confirmed once", got.Confirmed, got.EverConfirmed)
+		}
+		if got, _ := s.Profile(ctx, "squatb"); got.Confirmed || got.EverConfirmed {
+			t.Errorf("never confirmed Profile: confirmed %v once %v, want neither", got.Confirmed, got.EverConfirmed)
 		}
 		mine.Email = "Victim@example.be"
 		if err := s.UpdateProfile(ctx, mine); err != nil || !mine.Confirmed {
