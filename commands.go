@@ -103,7 +103,8 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, UnsubscribeKey: unsubKey, TrustedProxies: cfg.TrustedProxies}, server.Deps{
+	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, UnsubscribeKey: unsubKey, TrustedProxies: cfg.TrustedProxies,
+		Limits: cfg.Limits}, server.Deps{
 		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready, Mailer: mailer,
 		Generation: syncer.generation, Limiter: newLimiter(rdb),
 	})
@@ -186,6 +187,25 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 			})
 			if err != nil && bg.Err() == nil {
 				logger.Error("Digest run failed", slog.Any("error", err))
+			}
+			select {
+			case <-bg.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+
+	// Housekeeping: unconfirmed profiles past their few days, expired
+	// sessions and sign-in links. Every instance may run it: it only deletes.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if err := srv.Housekeep(bg); err != nil && bg.Err() == nil {
+				logger.Error("Housekeeping failed", slog.Any("error", err))
 			}
 			select {
 			case <-bg.Done():

@@ -29,6 +29,10 @@ type Config struct {
 	LogLevel         slog.Level
 	SecretKey        string   // signs unsubscribe and calendar tokens
 	TrustedProxies   []string // reverse proxies whose X-Forwarded-For/-Proto are believed
+	// Limits are the rate limits of registration, sign-in and the like:
+	// server.DefaultRateLimits, each replaced by its LIMIT_* variable
+	// (server.RateLimitSettings) when set.
+	Limits server.RateLimits
 }
 
 const defaultPortalSearchURL = "https://api.tech.ec.europa.eu/search-api/prod/rest/search"
@@ -74,6 +78,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.TrustedProxies, err = server.ParseTrustedProxies(get("TRUSTED_PROXIES", "")); err != nil {
 		return c, fmt.Errorf("config: TRUSTED_PROXIES: %w", err)
+	}
+	c.Limits = server.DefaultRateLimits()
+	for _, l := range server.RateLimitSettings(&c.Limits) {
+		if v := get(l.Env, ""); v != "" {
+			if *l.Rate, err = server.ParseRate(v); err != nil {
+				return c, fmt.Errorf("config: %s: %w", l.Env, err)
+			}
+		}
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("config: LOG_LEVEL: %w", err)

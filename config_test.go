@@ -1,9 +1,12 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"callmatch/server"
 )
 
 func env(m map[string]string) func(string) string {
@@ -71,6 +74,58 @@ func TestConfigStringRedactsSecrets(t *testing.T) {
 	for _, secret := range []string{"hunter2", "s3cret", ":pw@"} {
 		if strings.Contains(s, secret) {
 			t.Errorf("String() = %q leaks %q", s, secret)
+		}
+	}
+}
+
+func TestLoadConfigRateLimits(t *testing.T) {
+	c, err := LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Limits != server.DefaultRateLimits() {
+		t.Errorf("Limits = %+v, want the defaults %+v", c.Limits, server.DefaultRateLimits())
+	}
+	if c.Limits.RegisterPerIP != (server.Rate{N: 10, Per: time.Hour}) {
+		t.Errorf("RegisterPerIP = %v, want 10/1h", c.Limits.RegisterPerIP)
+	}
+	c, err = LoadConfig(env(map[string]string{"LIMIT_REGISTER_PER_IP": "200/1h", "LIMIT_REGISTER_PER_EMAIL": " 5 / h ", "LIMIT_SIGNIN_PER_EMAIL": "3/30m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		got, want server.Rate
+	}{
+		{"LIMIT_REGISTER_PER_IP", c.Limits.RegisterPerIP, server.Rate{N: 200, Per: time.Hour}},
+		{"LIMIT_REGISTER_PER_EMAIL", c.Limits.RegisterPerEmail, server.Rate{N: 5, Per: time.Hour}},
+		{"LIMIT_SIGNIN_PER_EMAIL", c.Limits.SignInPerEmail, server.Rate{N: 3, Per: 30 * time.Minute}},
+		{"LIMIT_SIGNIN_PER_IP (unset)", c.Limits.SignInPerIP, server.DefaultRateLimits().SignInPerIP},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+	for _, bad := range []string{"ten/1h", "0/1h", "-3/1h", "10", "10/", "10/soon", "10/0s", "10/1000h"} {
+		_, err := LoadConfig(env(map[string]string{"LIMIT_SUBSCRIBE_PER_IP": bad}))
+		if err == nil || !strings.Contains(err.Error(), "LIMIT_SUBSCRIBE_PER_IP") {
+			t.Errorf("LIMIT_SUBSCRIBE_PER_IP=%q: error = %v, want one naming the variable", bad, err)
+		}
+	}
+}
+
+// Every LIMIT_* variable is in README's configuration table with its
+// default, as the server has it.
+func TestReadmeDocumentsEveryRateLimit(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := server.DefaultRateLimits()
+	for _, l := range server.RateLimitSettings(&defaults) {
+		row := "| `" + l.Env + "` | `" + l.Rate.String() + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README.md lacks the row %q", row)
 		}
 	}
 }

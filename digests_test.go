@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +69,9 @@ func TestDigestCommandsShareMailerAndUnsubscribeKey(t *testing.T) {
 		Language: "en", TokenHash: "not-a-real-token-hash", ConfirmedAt: &confirmed}
 	err = st.CreateProfile(ctx, p, "not-a-real-token-hash")
 	if err == nil {
+		err = st.ConfirmProfile(ctx, p.ID) // its owner followed the e-mailed link
+	}
+	if err == nil {
 		err = st.CreateSubscription(ctx, &sub)
 	}
 	st.Close()
@@ -116,6 +122,8 @@ func TestDigestCommandsShareMailerAndUnsubscribeKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	decodeBody(t, resp, &created)
+	// The profile's confirmation link comes through it; its owner follows it.
+	confirmProfileByMail(t, smtp, base, "owner@mail.example.be")
 	req, _ = http.NewRequest(http.MethodPost, base+"/api/v1/subscriptions",
 		strings.NewReader(`{"email":"colleague@mail.example.be","profile_id":"`+created.ID+`","frequency":"weekly"}`))
 	req.Header.Set("Content-Type", "application/json")
@@ -154,5 +162,52 @@ func TestDigestCommandsShareMailerAndUnsubscribeKey(t *testing.T) {
 	got, err := st.Subscription(context.Background(), sub.ID)
 	if err != nil || got.UnsubscribedAt == nil || got.LastDigestAt == nil {
 		t.Errorf("after the one-click POST: %+v, %v; want sent, then unsubscribed", got, err)
+	}
+}
+
+var (
+	confirmLinkRe = regexp.MustCompile(`https?://[^\s"<>]+(/signin/[A-Za-z0-9_-]{43})`)
+	csrfFieldRe   = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+)
+
+// confirmProfileByMail waits for the confirmation e-mail to addr on the SMTP
+// server, and confirms the profile in it as its owner does: the link's
+// page, then its confirm button.
+func confirmProfileByMail(t *testing.T, smtp *digesttest.SMTPServer, base, addr string) {
+	t.Helper()
+	var link string
+	eventually(t, 10*time.Second, "the confirmation e-mail to "+addr, func() bool {
+		for _, m := range smtp.Messages() {
+			if len(m.To) == 1 && m.To[0] == addr {
+				if l := confirmLinkRe.FindStringSubmatch(digesttest.ParseMail(t, m.Data).Text); l != nil {
+					link = base + l[1]
+					return true
+				}
+			}
+		}
+		return false
+	})
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfFieldRe.FindSubmatch(page)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("GET %s = %d, want the confirmation page with a form", link, resp.StatusCode)
+	}
+	resp, err = client.PostForm(link, url.Values{"_csrf": {string(m[1])}, "action": {"confirm"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "done=confirmed") {
+		t.Fatalf("confirming = %d to %q, want 303 to the confirmed profile", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

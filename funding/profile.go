@@ -57,20 +57,27 @@ var Sizes = []string{"micro", "small", "medium", "large"}
 
 // Profile is an SME (or any organisation) that wants matching calls.
 type Profile struct {
-	ID            string    `json:"id"`
-	Name          string    `json:"name"`
-	Email         string    `json:"email"`
-	Country       string    `json:"country,omitempty"`
-	Size          string    `json:"size,omitempty"`
-	Description   string    `json:"description,omitempty"`
-	Keywords      []string  `json:"keywords"`
-	Domains       []string  `json:"domains"`
-	Programmes    []string  `json:"programmes"`
-	TypesOfAction []string  `json:"types_of_action"`
-	BudgetMin     int64     `json:"budget_min,omitempty"`
-	BudgetMax     int64     `json:"budget_max,omitempty"`
-	TRL           int       `json:"trl,omitempty"`
-	Version       int64     `json:"version"` // bumped on every edit; part of the match cache key
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	Email         string   `json:"email"`
+	Country       string   `json:"country,omitempty"`
+	Size          string   `json:"size,omitempty"`
+	Description   string   `json:"description,omitempty"`
+	Keywords      []string `json:"keywords"`
+	Domains       []string `json:"domains"`
+	Programmes    []string `json:"programmes"`
+	TypesOfAction []string `json:"types_of_action"`
+	BudgetMin     int64    `json:"budget_min,omitempty"`
+	BudgetMax     int64    `json:"budget_max,omitempty"`
+	TRL           int      `json:"trl,omitempty"`
+	Version       int64    `json:"version"` // bumped on every edit; part of the match cache key
+	// Confirmed: someone followed a link e-mailed to Email. A profile that
+	// is not (pending) never hides confirmed ones and is deleted when it
+	// stays unconfirmed for a few days. The store sets it.
+	Confirmed bool `json:"confirmed"`
+	// EverConfirmed: some address confirmed it once (it is pending only
+	// after a change of address, and never expires). The store sets it.
+	EverConfirmed bool      `json:"-"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,7 @@ import (
 
 	"callmatch/funding"
 	"callmatch/store"
+	"callmatch/ui"
 )
 
 // profileInput is the body of POST and PUT /api/v1/profiles.
@@ -93,11 +95,20 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// createProfile registers a profile: 201 {"id","token","confirmed":false,
+// "confirm_by"}. The profile is pending until someone follows the link
+// e-mailed to its address (before confirm_by, or it is deleted); its token
+// works meanwhile. NCC staff registering on behalf of an SME (with their
+// staff token) get no token: the SME makes its own once signed in.
 func (s *Server) createProfile(c *fiber.Ctx) error {
 	var p funding.Profile
 	if err := decodeProfile(c.Body(), &p); err != nil {
 		return err
 	}
+	if ok, retry := s.allowRegistrationFor(c, p.Email); !ok {
+		return s.tooMany(c, retry)
+	}
+	staff, byStaff := registeringStaff(c)
 	p.ID = newSecret(9)
 	token := newSecret(32)
 	ctx, cancel := s.requestContext(c)
@@ -105,7 +116,17 @@ func (s *Server) createProfile(c *fiber.Ctx) error {
 	if err := s.store.CreateProfile(ctx, &p, hashToken(token)); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": p.ID, "token": token})
+	answer := fiber.Map{"id": p.ID, "confirmed": false, "confirm_by": pendingUntil(&p)}
+	lang := ui.Negotiate(c.Get(fiber.HeaderAcceptLanguage))
+	if byStaff {
+		s.sendConfirmation(p, lang, staff.Email)
+		s.logger.Info("Profile registered by staff", slog.String("profile_id", p.ID), slog.Int64("staff_id", staff.ID))
+	} else {
+		s.sendConfirmation(p, lang, "")
+		answer["token"] = token
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(answer)
 }
 
 // rotateProfileToken answers POST /api/v1/profiles/{id}/token: a new API
@@ -218,6 +239,7 @@ func (s *Server) updateProfile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	oldEmail := p.Email
 	if err := decodeProfile(c.Body(), p); err != nil {
 		return err
 	}
@@ -226,6 +248,7 @@ func (s *Server) updateProfile(c *fiber.Ctx) error {
 	if err := s.store.UpdateProfile(ctx, p); err != nil {
 		return err
 	}
+	s.emailChanged(c, p, oldEmail)
 	return c.JSON(p)
 }
 

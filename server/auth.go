@@ -23,7 +23,6 @@ const (
 	profileSessionTTL = 30 * 24 * time.Hour
 	staffSessionTTL   = 12 * time.Hour
 	loginTokenTTL     = 30 * time.Minute
-	maxLinksPerEmail  = 5 // profiles that one sign-in e-mail lists
 )
 
 // dummyHash is compared against when no staff member has the address, so
@@ -75,6 +74,7 @@ type signinPage struct {
 	Error   string
 	Minutes int
 	Token   string
+	Pending *pendingView // the link's profile awaits confirmation
 }
 
 func (s *Server) showSignIn(c *fiber.Ctx) error {
@@ -97,42 +97,36 @@ func (s *Server) requestSignIn(c *fiber.Ctx) error {
 		return s.tooMany(c, retry)
 	}
 	lang := s.lang(c)
-	s.sendSignInLinks(email, lang, nil)
+	s.sendSignInLinks(email, lang)
 	return s.render(c, fiber.StatusOK, "signin_sent", signinPage{basePage: s.base(c), Minutes: int(loginTokenTTL / time.Minute)})
 }
 
-// sendSignInLinks works in the background. With only set, it sends the link
-// of that profile alone (just registered); else of every profile of email.
-func (s *Server) sendSignInLinks(email, lang string, only *funding.Profile) {
+// sendSignInLinks mails, in the background, sign-in links for every
+// profile of email: the confirmed ones first, then those awaiting
+// confirmation, linksPerMail to an e-mail.
+func (s *Server) sendSignInLinks(email, lang string) {
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := s.mailSignInLinks(ctx, email, lang, only); err != nil {
+		if err := s.mailSignInLinks(ctx, email, lang); err != nil {
 			s.logger.Error("Sign-in e-mail not sent", slog.Any("error", err))
 		}
 	}()
 }
 
+// signInLink is one link of a sign-in e-mail. A pending profile's link is
+// labelled by dates only: its name is the registrant's text, and the
+// registrant may be anyone.
 type signInLink struct {
-	Name, URL string
+	Label, Note, URL string
 }
 
-func (s *Server) mailSignInLinks(ctx context.Context, email, lang string, only *funding.Profile) error {
-	var profiles []funding.Profile
-	if only != nil {
-		profiles = []funding.Profile{*only}
-	} else {
-		all, err := s.store.Profiles(ctx)
-		if err != nil {
-			return err
-		}
-		for _, p := range all {
-			if strings.EqualFold(p.Email, email) && len(profiles) < maxLinksPerEmail {
-				profiles = append(profiles, p)
-			}
-		}
+func (s *Server) mailSignInLinks(ctx context.Context, email, lang string) error {
+	profiles, err := s.store.ProfilesByEmail(ctx, email)
+	if err != nil {
+		return err
 	}
 	if len(profiles) == 0 {
 		s.logger.Debug("Sign-in asked for an address with no profile")
@@ -142,20 +136,43 @@ func (s *Server) mailSignInLinks(ctx context.Context, email, lang string, only *
 		s.logger.Warn("No mailer configured: sign-in link not sent")
 		return nil
 	}
+	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
 	now := s.cfg.Now()
 	var links []signInLink
+	pending := false
 	for _, p := range profiles {
 		token := newSecret(32)
-		if err := s.store.CreateLoginToken(ctx, hashToken(token), p.ID, now.Add(loginTokenTTL)); err != nil {
+		expires, link := now.Add(loginTokenTTL), signInLink{Label: t("mail.button") + " – " + p.Name}
+		if !p.Confirmed {
+			// Until the profile is deleted: the owner may read it days later.
+			expires, pending = confirmLinkExpiry(&p, now), true
+			link = signInLink{Label: t("mail.pending_button"),
+				Note: t("mail.pending_note", s.views.Date(lang, p.CreatedAt), s.views.Date(lang, expires))}
+			if p.EverConfirmed {
+				link.Note = t("mail.pending_note_moved", s.views.Date(lang, p.UpdatedAt))
+			}
+		}
+		if !expires.After(now) {
+			continue // the periodic clean-up deletes it soon
+		}
+		if err := s.store.CreateLoginToken(ctx, hashToken(token), p.ID, expires); err != nil {
 			return err
 		}
-		links = append(links, signInLink{Name: p.Name, URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/signin/" + token})
+		link.URL = s.signInURL(token)
+		links = append(links, link)
 	}
-	msg, err := s.signInMessage(email, lang, links, now)
-	if err != nil {
-		return err
+	pages := (len(links) + linksPerMail - 1) / linksPerMail
+	for i := range pages {
+		part := links[i*linksPerMail : min(len(links), (i+1)*linksPerMail)]
+		msg, err := s.signInMessage(email, lang, part, i+1, pages, pending, now)
+		if err != nil {
+			return err
+		}
+		if err := s.mailer.Send(ctx, msg); err != nil {
+			return err
+		}
 	}
-	return s.mailer.Send(ctx, msg)
+	return nil
 }
 
 var signInHTML = template.Must(template.New("mail").Parse(`<!doctype html>
@@ -163,24 +180,35 @@ var signInHTML = template.Must(template.New("mail").Parse(`<!doctype html>
 <body style="font-family:sans-serif;color:#1b1f24;max-width:36rem">
 <p>{{.Hello}}</p>
 <p>{{.Intro}}</p>
-{{range .Links}}<p><a href="{{.URL}}" style="background:#003399;color:#fff;padding:.5rem 1rem;border-radius:4px;text-decoration:none;display:inline-block">{{$.Button}} – {{.Name}}</a></p>{{end}}
+{{range .Links}}<p><a href="{{.URL}}" style="background:#003399;color:#fff;padding:.5rem 1rem;border-radius:4px;text-decoration:none;display:inline-block">{{.Label}}</a>{{with .Note}}<br><span style="color:#5a6270;font-size:.9rem">{{.}}</span>{{end}}</p>{{end}}
 <p style="color:#5a6270;font-size:.9rem">{{.Expiry}}</p>
 <p style="color:#5a6270;font-size:.9rem">{{.Ignore}}</p>
 </body></html>`))
 
-// signInMessage composes the e-mail: plain text and simple HTML.
-func (s *Server) signInMessage(to, lang string, links []signInLink, now time.Time) (digest.Message, error) {
+// signInMessage composes e-mail page of pages: plain text and simple HTML.
+func (s *Server) signInMessage(to, lang string, links []signInLink, page, pages int, pending bool, now time.Time) (digest.Message, error) {
 	host := s.mailHost()
 	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
 	minutes := int(loginTokenTTL / time.Minute)
 	data := struct {
-		Lang, Subject, Hello, Intro, Button, Expiry, Ignore string
-		Links                                               []signInLink
-	}{lang, t("mail.subject"), t("mail.hello"), t("mail.intro"), t("mail.button"), t("mail.expiry", minutes), t("mail.ignore"), links}
+		Lang, Subject, Hello, Intro, Expiry, Ignore string
+		Links                                       []signInLink
+	}{lang, t("mail.subject"), t("mail.hello"), t("mail.intro"), t("mail.expiry", minutes), t("mail.ignore"), links}
+	if pages > 1 {
+		data.Subject += " (" + t("mail.page", page, pages) + ")"
+		data.Intro += " " + t("mail.page", page, pages) + "."
+	}
+	if pending {
+		data.Expiry += " " + t("mail.pending_expiry")
+	}
 	var text strings.Builder
 	fmt.Fprintf(&text, "%s\n\n%s\n\n", data.Hello, data.Intro)
 	for _, l := range links {
-		fmt.Fprintf(&text, "%s:\n%s\n\n", l.Name, l.URL)
+		fmt.Fprintf(&text, "%s:\n", l.Label)
+		if l.Note != "" {
+			fmt.Fprintf(&text, "(%s)\n", l.Note)
+		}
+		fmt.Fprintf(&text, "%s\n\n", l.URL)
 	}
 	fmt.Fprintf(&text, "%s\n\n%s\n\n-- \ncallmatch\n", data.Expiry, data.Ignore)
 	var html strings.Builder
@@ -215,12 +243,41 @@ func validLoginToken(t string) bool {
 
 // showSignInConfirm is what the e-mailed link opens: a button. The token is
 // used by the POST, so that mail scanners that fetch links do not burn it.
+// The link of a pending profile shows what was registered with the address
+// and asks whether it is the reader's: confirm it, or delete it.
 func (s *Server) showSignInConfirm(c *fiber.Ctx) error {
 	token := c.Params("token")
 	if !validLoginToken(token) {
 		return s.errorMessage(c, fiber.StatusNotFound, s.tr(c, "signin.bad_link"))
 	}
-	return s.render(c, fiber.StatusOK, "signin_confirm", signinPage{basePage: s.base(c), Token: strings.Clone(token)})
+	page := signinPage{basePage: s.base(c), Token: strings.Clone(token)}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	p, err := s.loginTokenProfile(ctx, token)
+	if isNotFound(err) {
+		return s.errorMessage(c, fiber.StatusNotFound, s.tr(c, "signin.bad_link"))
+	}
+	if err != nil {
+		return err
+	}
+	if !p.Confirmed {
+		page.Pending = &pendingView{Name: p.Name, Registered: p.CreatedAt, Until: pendingUntil(p)}
+	}
+	return s.render(c, fiber.StatusOK, "signin_confirm", page)
+}
+
+// pendingView is a pending profile on the page of its e-mailed link.
+type pendingView struct {
+	Name              string
+	Registered, Until time.Time
+}
+
+func (s *Server) loginTokenProfile(ctx context.Context, token string) (*funding.Profile, error) {
+	id, err := s.store.LoginTokenProfile(ctx, hashToken(token), s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Profile(ctx, id)
 }
 
 func (s *Server) useSignInLink(c *fiber.Ctx) error {
@@ -233,6 +290,23 @@ func (s *Server) useSignInLink(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
+	if formValue(c, "action") == "discard" {
+		id, err := s.store.DiscardWithLoginToken(ctx, hashToken(token), s.cfg.Now())
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return s.errorMessage(c, fiber.StatusNotFound, s.tr(c, "signin.bad_link"))
+		case errors.Is(err, store.ErrConflict):
+			return s.errorMessage(c, fiber.StatusConflict, s.tr(c, "confirm.not_pending"))
+		case err != nil:
+			return err
+		}
+		s.logger.Info("Unconfirmed profile deleted by its address", slog.String("profile_id", id))
+		return redirect(c, "/?done=discarded")
+	}
+	done := "signedin"
+	if p, err := s.loginTokenProfile(ctx, token); err == nil && !p.Confirmed {
+		done = "confirmed"
+	}
 	profileID, err := s.store.UseLoginToken(ctx, hashToken(token), s.cfg.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return s.errorMessage(c, fiber.StatusNotFound, s.tr(c, "signin.bad_link"))
@@ -243,7 +317,7 @@ func (s *Server) useSignInLink(c *fiber.Ctx) error {
 	if err := s.startSession(c, store.SubjectProfile, profileID, profileSessionTTL); err != nil {
 		return err
 	}
-	return redirect(c, "/profiles/"+profileID+"?done=signedin")
+	return redirect(c, "/profiles/"+profileID+"?done="+done)
 }
 
 // --- NCC staff: password ----------------------------------------------------

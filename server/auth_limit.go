@@ -42,6 +42,9 @@ type RateLimits struct {
 	// that nobody can flood a mailbox with confirmation requests.
 	SubscribePerIP    Rate
 	SubscribePerEmail Rate
+	// Registrations per address of the profile (pages and API, staff
+	// too): each one mails a confirmation link there.
+	RegisterPerEmail Rate
 }
 
 func (r *RateLimits) defaults() {
@@ -59,6 +62,7 @@ func (r *RateLimits) defaults() {
 	def(&r.CurationsPerKey, 300, time.Hour)
 	def(&r.SubscribePerIP, 20, time.Hour)
 	def(&r.SubscribePerEmail, 5, 24*time.Hour)
+	def(&r.RegisterPerEmail, 3, 24*time.Hour)
 }
 
 // MemoryLimiter is a RateLimiter in process memory.

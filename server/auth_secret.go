@@ -57,9 +57,13 @@ func deriveKeys(secret []byte) keys {
 }
 
 // CalendarToken is the secret of a profile's calendar feed: an HMAC of its
-// id, so that it needs no table and survives restarts.
-func (k keys) calendarToken(profileID string) string {
+// id and of its calendar secret (store.ProfileCalendarSecret: the API
+// token's hash and a calendar key), so that a new API token or a new
+// calendar key revokes the address given to calendar apps.
+func (k keys) calendarToken(profileID, secret string) string {
 	m := hmac.New(sha256.New, k.calendar)
 	m.Write([]byte(profileID))
+	m.Write([]byte{0})
+	m.Write([]byte(secret))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
 }

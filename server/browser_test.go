@@ -214,8 +214,12 @@ func TestBrowserWalkthrough(t *testing.T) {
 	if !strings.HasPrefix(profileURL, "/profiles/") {
 		t.Fatalf("registration ended on %s", profileURL)
 	}
+	if note := textOf(sme, "#pending-note"); !strings.Contains(note, "Awaiting confirmation") {
+		t.Errorf("a new profile's page does not say it awaits confirmation: %q", note)
+	}
 
-	// 3. The sign-in link from the outbox, in a browser with no cookie.
+	// 3. The confirmation link from the outbox, in a browser with no
+	// cookie: it shows the profile, and confirming signs in.
 	link := waitForSignInLink(t, outbox, "contact@brabant-soc.example.be")
 	smeCancel()
 	sme, smeCancel = chromedp.NewContext(root, chromedp.WithNewBrowserContext())
@@ -224,9 +228,15 @@ func TestBrowserWalkthrough(t *testing.T) {
 	if !strings.Contains(eval(sme, "document.body.innerText"), "Not allowed") {
 		t.Error("a browser without the link sees the profile")
 	}
-	run(sme, "open the link", chromedp.Navigate(base+link), chromedp.WaitVisible(chromedp.CSS("#confirm-signin")))
-	run(sme, "sign in", chromedp.Click(chromedp.CSS("#confirm-signin")))
-	waitFor(sme, "matches after sign-in", `document.querySelector("#matches-title") !== null`)
+	run(sme, "open the link", chromedp.Navigate(base+link), chromedp.WaitVisible(chromedp.CSS("#confirm-profile")))
+	if name := textOf(sme, ".pending-name"); !strings.Contains(name, "Brabant SOC Services") {
+		t.Errorf("the confirmation page shows %q, want the registered profile's name", name)
+	}
+	run(sme, "confirm", chromedp.Click(chromedp.CSS("#confirm-profile")))
+	waitFor(sme, "matches after confirming", `document.querySelector("#matches-title") !== null`)
+	if eval(sme, `String(document.querySelector("#pending-note") === null && location.search.includes("done=confirmed"))`) != "true" {
+		t.Error("after confirming, the profile still says it awaits confirmation")
+	}
 	reasons := textOf(sme, "li.match ul.reasons")
 	if !strings.Contains(reasons, "Your keyword") {
 		t.Errorf("first match's reasons = %q, want the profile's terms", reasons)
@@ -267,6 +277,9 @@ func TestBrowserWalkthrough(t *testing.T) {
 		p := &funding.Profile{ID: fmt.Sprintf("community-%d", i), Name: fmt.Sprintf("Community member %d", i+1),
 			Email: fmt.Sprintf("member%d@example.be", i+1), Country: "BE", Size: "micro", Domains: domains}
 		if err := fx.store.CreateProfile(ctx, p, hashToken(newSecret(32))); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.store.ConfirmProfile(ctx, p.ID); err != nil { // members who followed their link
 			t.Fatal(err)
 		}
 	}

@@ -130,16 +130,30 @@ func (s *Server) exportMatches(c *fiber.Ctx) error {
 
 // calendarFeed is GET /profiles/{id}/deadlines.ics?token=: the deadlines of
 // the profile's matches and followed calls, for calendars that subscribe.
-// The token is an HMAC of the profile id, so a calendar app needs no cookie.
+// The token is an HMAC of the profile id and its calendar secret, so a
+// calendar app needs no cookie, and the owner can revoke the address. An
+// unknown profile is refused like a wrong token.
 func (s *Server) calendarFeed(c *fiber.Ctx) error {
 	id := c.Params("id")
 	token := c.Query("token")
-	if !validID(id) || token == "" ||
-		subtle.ConstantTimeCompare([]byte(token), []byte(s.keys.calendarToken(id))) != 1 {
+	refuse := func() error {
 		return c.Status(fiber.StatusForbidden).SendString("this calendar address is not valid\n")
+	}
+	if !validID(id) || token == "" {
+		return refuse()
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
+	secret, err := s.store.ProfileCalendarSecret(ctx, id)
+	if isNotFound(err) {
+		return refuse()
+	}
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(s.keys.calendarToken(id, secret))) != 1 {
+		return refuse()
+	}
 	p, err := s.store.Profile(ctx, id)
 	if err != nil {
 		if isNotFound(err) {

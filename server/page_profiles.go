@@ -121,14 +121,17 @@ func (s *Server) showNewProfile(c *fiber.Ctx) error {
 }
 
 // createProfilePage registers a profile from the form, signs the browser
-// in as that profile, e-mails a sign-in link for later, and shows the
-// matches.
+// in as that profile, e-mails the link that confirms it, and shows the
+// matches. The profile is pending until the link is followed.
 func (s *Server) createProfilePage(c *fiber.Ctx) error {
 	var p funding.Profile
 	v, bad := readProfileForm(c, &p)
 	if bad != "" {
 		page := s.profileForm(c, false, "", v)
 		return s.formError(c, &page, bad)
+	}
+	if ok, retry := s.allowRegistrationFor(c, p.Email); !ok {
+		return s.tooMany(c, retry)
 	}
 	p.ID = newSecret(9)
 	ctx, cancel := s.requestContext(c)
@@ -141,7 +144,7 @@ func (s *Server) createProfilePage(c *fiber.Ctx) error {
 	if err := s.startSession(c, store.SubjectProfile, p.ID, profileSessionTTL); err != nil {
 		return err
 	}
-	s.sendSignInLinks(p.Email, s.lang(c), &p)
+	s.sendConfirmation(p, s.lang(c), "")
 	s.logger.Info("Profile registered", slog.String("profile_id", p.ID))
 	return redirect(c, "/profiles/"+p.ID+"?done=welcome")
 }
@@ -160,16 +163,17 @@ type callRef struct {
 
 type matchesPage struct {
 	basePage
-	Profile     *funding.Profile
-	Owner       bool
-	Matches     []matchView
-	Followed    []callRef
-	Dismissed   []callRef
-	GeneratedAt time.Time
-	MinDays     int
-	CalendarURL string
-	WebcalURL   string
-	CSVURL      string
+	Profile      *funding.Profile
+	Owner        bool
+	Matches      []matchView
+	Followed     []callRef
+	Dismissed    []callRef
+	GeneratedAt  time.Time
+	MinDays      int
+	PendingUntil time.Time // when the profile is deleted unless confirmed (pending profiles only)
+	CalendarURL  string
+	WebcalURL    string
+	CSVURL       string
 	// Unfound are the profile's keywords that no listed match mentions
 	// (a typo, or a word calls do not use), for the owner to revise.
 	Unfound string
@@ -210,6 +214,9 @@ func (s *Server) showMatchesWith(c *fiber.Ctx, p *funding.Profile, level access,
 	}
 	page := matchesPage{basePage: s.base(c), Profile: p, Owner: level == accessOwner, GeneratedAt: res.GeneratedAt,
 		MinDays: s.cfg.MinDaysToDeadline, CSVURL: "/profiles/" + p.ID + "/matches.csv", DigestForm: form}
+	if !p.Confirmed {
+		page.PendingUntil = pendingUntil(p)
+	}
 	for _, m := range res.Matches {
 		mv := matchView{Match: m, Followed: slices.Contains(follows, m.CallID)}
 		for _, r := range m.Reasons {
@@ -237,7 +244,11 @@ func (s *Server) showMatchesWith(c *fiber.Ctx, p *funding.Profile, level access,
 	page.Followed = refs(follows)
 	page.Dismissed = refs(dismissed)
 	if page.Owner {
-		page.CalendarURL = strings.TrimRight(s.cfg.BaseURL, "/") + "/profiles/" + p.ID + "/deadlines.ics?token=" + s.keys.calendarToken(p.ID)
+		secret, err := s.store.ProfileCalendarSecret(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		page.CalendarURL = strings.TrimRight(s.cfg.BaseURL, "/") + "/profiles/" + p.ID + "/deadlines.ics?token=" + s.keys.calendarToken(p.ID, secret)
 		if u, err := url.Parse(page.CalendarURL); err == nil {
 			u.Scheme = "webcal"
 			page.WebcalURL = u.String()
@@ -291,6 +302,7 @@ func (s *Server) updateProfilePage(c *fiber.Ctx) error {
 	if p == nil {
 		return err
 	}
+	oldEmail := p.Email
 	v, bad := readProfileForm(c, p)
 	if bad != "" {
 		page := s.profileForm(c, true, p.ID, v)
@@ -301,6 +313,7 @@ func (s *Server) updateProfilePage(c *fiber.Ctx) error {
 	if err := s.store.UpdateProfile(ctx, p); err != nil {
 		return err
 	}
+	s.emailChanged(c, p, oldEmail)
 	return redirect(c, "/profiles/"+p.ID+"?done=saved")
 }
 
@@ -360,6 +373,21 @@ func (s *Server) newProfileTokenPage(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, fiber.StatusOK, "profile_token", tokenPage{basePage: s.base(c), Profile: p, Token: token, BaseURL: s.cfg.BaseURL})
+}
+
+// newCalendarAddress gives the profile's calendar feed a new address; the
+// old one stops working (a link shared too widely, a lost device).
+func (s *Server) newCalendarAddress(c *fiber.Ctx) error {
+	p, err := s.ownProfile(c)
+	if p == nil {
+		return err
+	}
+	ctx, cancel := s.requestContext(c)
+	defer cancel()
+	if err := s.store.SetProfileCalendarKey(ctx, p.ID, newSecret(16)); err != nil {
+		return err
+	}
+	return redirect(c, "/profiles/"+p.ID+"?done=calendar#calendar")
 }
 
 // markCall follows, unfollows, dismisses or undismisses the form's call_id.

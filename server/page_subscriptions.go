@@ -278,6 +278,10 @@ func (s *Server) subscribePage(c *fiber.Ctx) error {
 		return err
 	}
 	retry, err := s.subscribe(c, p, sub)
+	if errors.Is(err, errPendingProfile) {
+		form.Error = s.tr(c, "digests.err.pending")
+		return s.showMatchesWith(c, p, accessOwner, fiber.StatusForbidden, form)
+	}
 	if err != nil {
 		return err
 	}

@@ -103,6 +103,9 @@ var flashes = map[string]string{
 	"dismissed":   "flash.dismissed",
 	"undismissed": "flash.undismissed",
 	"signedin":    "flash.signedin",
+	"confirmed":   "flash.confirmed",
+	"discarded":   "flash.discarded",
+	"calendar":    "flash.calendar",
 	"signedout":   "flash.signedout",
 	"curated":     "flash.curated",
 	// E-mail digests.

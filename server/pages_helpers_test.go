@@ -41,7 +41,7 @@ func mailServer(t testing.TB, mailer digest.Mailer, mutate ...func(*Config)) *Se
 	f := sharedFixture(t)
 	lots := Rate{N: 10000, Per: time.Hour}
 	cfg := Config{Now: func() time.Time { return testNow }, BaseURL: "http://callmatch.test", UnsubscribeKey: testUnsubscribeKey,
-		Limits: RateLimits{RegisterPerIP: lots, SignInPerIP: lots, SignInPerEmail: lots, LoginPerIP: lots, LoginPerEmail: lots,
+		Limits: RateLimits{RegisterPerIP: lots, RegisterPerEmail: lots, SignInPerIP: lots, SignInPerEmail: lots, LoginPerIP: lots, LoginPerEmail: lots,
 			TokenUsePerIP: lots, SubscribePerIP: lots, SubscribePerEmail: lots}}
 	for _, m := range mutate {
 		m(&cfg)
@@ -143,6 +143,15 @@ func (b *client) register(form url.Values) string {
 		b.t.Fatalf("redirect to %q, want /profiles/{id}", loc)
 	}
 	return id
+}
+
+// confirm marks profile id confirmed, as following the e-mailed link does
+// (the tests of the confirmation follow the link itself).
+func (b *client) confirm(id string) {
+	b.t.Helper()
+	if err := b.s.store.ConfirmProfile(b.t.Context(), id); err != nil {
+		b.t.Fatal(err)
+	}
 }
 
 func socForm(name, email string) url.Values {

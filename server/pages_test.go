@@ -206,39 +206,69 @@ func TestRegisterSignInAndMatches(t *testing.T) {
 		t.Fatalf("matches page = %d", a.code)
 	}
 	page := text(a.body)
-	for _, want := range []string{"Matches for Registered SOC", "Your keyword “SOC”", "Why this call", "e-mailed you a sign-in link"} {
+	for _, want := range []string{"Matches for Registered SOC", "Your keyword “SOC”", "Why this call", "e-mailed you a link to confirm it", "Awaiting confirmation."} {
 		if !strings.Contains(page, want) {
 			t.Errorf("matches page lacks %q", want)
 		}
 	}
 
-	// The e-mail arrives in the outbox; its link signs another browser in, once.
+	// The e-mail arrives in the outbox; its link confirms the profile and
+	// signs another browser in, once.
 	link := waitForSignInLink(t, outbox, "registered@example.be")
 	mails := outboxMails(t, outbox)
-	if len(mails) != 1 || !strings.Contains(mails[0].HTML, link) || mails[0].Subject == "" {
-		t.Fatalf("outbox = %+v, want one e-mail with the link in text and HTML", mails)
+	if len(mails) != 1 || !strings.Contains(mails[0].HTML, link) || mails[0].Subject != "Confirm your profile on callmatch" {
+		t.Fatalf("outbox = %+v, want one confirmation e-mail with the link in text and HTML", mails)
 	}
 	other := newClient(t, s)
 	if a := other.get("/profiles/" + id); a.code != http.StatusForbidden {
 		t.Errorf("signed-out browser on the profile = %d, want 403", a.code)
 	}
-	if a := other.get(link); a.code != http.StatusOK || !strings.Contains(a.body, "confirm-signin") {
-		t.Fatalf("GET link = %d, want a confirmation page", a.code)
+	if a := other.get(link); a.code != http.StatusOK || !strings.Contains(a.body, "confirm-profile") || !strings.Contains(a.body, "Registered SOC") {
+		t.Fatalf("GET link = %d, want a page asking to confirm Registered SOC", a.code)
 	}
-	a = other.post(link, nil)
-	if a.code != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/profiles/"+id) {
-		t.Fatalf("POST link = %d to %q, want 303 to the profile", a.code, a.header.Get("Location"))
+	if p, _ := s.store.Profile(t.Context(), id); p.Confirmed {
+		t.Error("opening the link (a GET, as mail scanners do) confirmed the profile")
 	}
-	if a := other.get("/profiles/" + id); a.code != http.StatusOK {
-		t.Errorf("signed in by link, profile = %d", a.code)
+	a = other.post(link, url.Values{"action": {"confirm"}})
+	if a.code != http.StatusSeeOther || a.header.Get("Location") != "/profiles/"+id+"?done=confirmed" {
+		t.Fatalf("POST link = %d to %q, want 303 to the profile, confirmed", a.code, a.header.Get("Location"))
+	}
+	if a := other.get("/profiles/" + id); a.code != http.StatusOK || strings.Contains(a.body, "pending-note") {
+		t.Errorf("signed in by link, profile = %d (still marked pending: %v)", a.code, strings.Contains(a.body, "pending-note"))
+	}
+	if p, _ := s.store.Profile(t.Context(), id); !p.Confirmed {
+		t.Error("following the link left the profile pending")
 	}
 	third := newClient(t, s)
-	third.get(link)
+	if a := third.get(link); a.code != http.StatusNotFound || !strings.Contains(a.body, "expired or was already used") {
+		t.Errorf("GET of a used link = %d, want 404 saying it is used", a.code)
+	}
+	third.get("/signin")
 	if a := third.post(link, nil); a.code != http.StatusNotFound || !strings.Contains(a.body, "expired or was already used") {
 		t.Errorf("second use of the link = %d, want 404 saying it is used", a.code)
 	}
 	if a := third.get("/signin/not-a-token"); a.code != http.StatusNotFound {
 		t.Errorf("malformed link = %d, want 404", a.code)
+	}
+
+	// Later sign-ins: a sign-in link, the profile named.
+	third.get("/signin")
+	third.post("/signin", url.Values{"email": {"registered@example.be"}})
+	s.bg.Wait()
+	var signin string
+	for _, m := range outboxMails(t, outbox) {
+		if m.Subject == "Your sign-in link for callmatch" && strings.Contains(m.Text, "Sign in – Registered SOC:") {
+			signin = "/signin/" + signInLinkRe.FindStringSubmatch(m.Text)[1]
+		}
+	}
+	if signin == "" {
+		t.Fatal("no sign-in e-mail naming the confirmed profile")
+	}
+	if a := third.get(signin); !strings.Contains(a.body, "confirm-signin") {
+		t.Errorf("sign-in link page = %d, want the sign-in button", a.code)
+	}
+	if a := third.post(signin, nil); a.code != http.StatusSeeOther || a.header.Get("Location") != "/profiles/"+id+"?done=signedin" {
+		t.Errorf("sign in = %d to %q", a.code, a.header.Get("Location"))
 	}
 
 	// Sign out ends the session.

@@ -15,7 +15,7 @@ func (s *Server) routes() {
 	app.Use(s.securityHeaders, s.language, s.session, s.csrf)
 
 	// Rate limits and the staff API, under /api/v1, before the API proper.
-	app.Post("/api/v1/profiles", s.limitRegistration)
+	app.Post("/api/v1/profiles", s.limitAPIRegistration)
 	app.Post("/api/v1/curations", s.postCuration)
 
 	s.apiRoutes()
@@ -48,6 +48,7 @@ func (s *Server) routes() {
 	app.Post("/profiles/:id/undismiss", s.markCall("undismiss"))
 	app.Get("/profiles/:id/matches.csv", s.exportMatches)
 	app.Get("/profiles/:id/deadlines.ics", s.calendarFeed)
+	app.Post("/profiles/:id/calendar", s.newCalendarAddress)
 
 	// E-mail digests: subscribing (double opt-in), the owner's settings,
 	// and unsubscribing (RFC 8058 one-click POST; the GET only shows a page).

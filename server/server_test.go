@@ -172,6 +172,18 @@ func createProfile(t testing.TB, s *Server, body map[string]any) created {
 	return c
 }
 
+// createConfirmedProfile is createProfile for a profile whose owner has
+// followed the link e-mailed to its address: ConfirmProfile stands for that
+// here (TestPendingProfiles follows the link itself).
+func createConfirmedProfile(t testing.TB, s *Server, body map[string]any) created {
+	t.Helper()
+	c := createProfile(t, s, body)
+	if err := s.store.ConfirmProfile(t.Context(), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // listen serves s on a loopback port for tests that need real HTTP.
 func listen(t testing.TB, s *Server) string {
 	t.Helper()

@@ -144,6 +144,9 @@ func validTimezone(name string) bool {
 // When the address had too many confirmation e-mails lately, nothing is
 // done and retry says when to come back.
 func (s *Server) subscribe(c *fiber.Ctx, p *funding.Profile, sub store.Subscription) (retry time.Duration, err error) {
+	if !p.Confirmed {
+		return 0, errPendingProfile
+	}
 	if ok, retry := s.allow(c, "subscribe-email:"+strings.ToLower(sub.Email), s.cfg.Limits.SubscribePerEmail); !ok {
 		return retry, nil
 	}
@@ -163,6 +166,10 @@ func (s *Server) subscribe(c *fiber.Ctx, p *funding.Profile, sub store.Subscript
 	s.sendLater(msg, slog.Int64("subscription_id", sub.ID))
 	return 0, nil
 }
+
+// errPendingProfile refuses what a profile may do only once confirmed: a
+// pending profile sends no e-mail but its own confirmation link.
+var errPendingProfile = forbidden("this profile awaits confirmation: follow the link e-mailed to its address first")
 
 // sendLater sends an e-mail in the background, after the answer: neither
 // its outcome nor its timing tells the requester anything.

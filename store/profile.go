@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"callmatch/funding"
 )
@@ -20,16 +21,18 @@ const (
 // emailKey is the form under which e-mail addresses are looked up.
 func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// CreateProfile stores a new profile. The caller sets p.ID; the store sets
-// p.Version to 1 and p.CreatedAt and p.UpdatedAt to now. tokenHash is the
-// hash of the profile's API token. A taken id is ErrConflict.
+// CreateProfile stores a new profile, pending (not Confirmed) until a link
+// e-mailed to its address is used (UseLoginToken). The caller sets p.ID;
+// the store sets p.Version to 1 and p.CreatedAt and p.UpdatedAt to now.
+// tokenHash is the hash of the profile's API token. A taken id is
+// ErrConflict.
 func (s *Store) CreateProfile(ctx context.Context, p *funding.Profile, tokenHash string) error {
 	if p.ID == "" {
 		return fmt.Errorf("store: create profile: empty id")
 	}
 	now := utcMicro(s.now())
 	q := *p
-	q.Version, q.CreatedAt, q.UpdatedAt = 1, now, now
+	q.Version, q.CreatedAt, q.UpdatedAt, q.Confirmed, q.EverConfirmed = 1, now, now, false, false
 	data, err := json.Marshal(q)
 	if err != nil {
 		return fmt.Errorf("store: create profile %s: %w", p.ID, err)
@@ -48,7 +51,9 @@ func (s *Store) CreateProfile(ctx context.Context, p *funding.Profile, tokenHash
 }
 
 // UpdateProfile replaces the stored profile p.ID with p, bumps its version
-// and returns the new Version and UpdatedAt in p (CreatedAt too).
+// and returns the new Version and UpdatedAt in p (CreatedAt and Confirmed
+// too). A new e-mail address makes the profile pending until a link mailed
+// there is used; going back to the confirmed address confirms it again.
 func (s *Store) UpdateProfile(ctx context.Context, p *funding.Profile) error {
 	now := utcMicro(s.now())
 	q := *p
@@ -57,14 +62,85 @@ func (s *Store) UpdateProfile(ctx context.Context, p *funding.Profile) error {
 		return fmt.Errorf("store: update profile %s: %w", p.ID, err)
 	}
 	var version, created int64
+	var confirmed, once bool
 	err = s.db.QueryRowContext(ctx, `UPDATE profiles SET email_key = $2, version = version + 1, updated_at = $3, data = $4
-		WHERE id = $1 RETURNING version, created_at`,
-		p.ID, emailKey(p.Email), micros(now), string(data)).Scan(&version, &created)
+		WHERE id = $1 RETURNING version, created_at, `+confirmedExpr+`, confirmed_email IS NOT NULL`,
+		p.ID, emailKey(p.Email), micros(now), string(data)).Scan(&version, &created, &confirmed, &once)
 	if err != nil {
 		return fmt.Errorf("store: update profile %s: %w", p.ID, notFound(err))
 	}
-	p.Version, p.CreatedAt, p.UpdatedAt = version, fromMicros(created), now
+	p.Version, p.CreatedAt, p.UpdatedAt, p.Confirmed, p.EverConfirmed = version, fromMicros(created), now, confirmed, once
 	return nil
+}
+
+// confirmedExpr is true when a profile row is confirmed for its address.
+const confirmedExpr = `COALESCE(confirmed_email = email_key, FALSE)`
+
+// profileConfirmedExpr is confirmedExpr for the profiles table under alias.
+func profileConfirmedExpr(alias string) string {
+	return `COALESCE(` + alias + `.confirmed_email = ` + alias + `.email_key, FALSE)`
+}
+
+// ConfirmProfile confirms a profile for its current address, as following
+// an e-mailed link does (for tests and tools; the server confirms through
+// UseLoginToken). Unknown id: ErrNotFound.
+func (s *Store) ConfirmProfile(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE profiles SET confirmed_email = email_key WHERE id = $1`, id)
+	if err := affectedOne(res, err); err != nil {
+		return fmt.Errorf("store: confirm profile %s: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteUnconfirmedProfiles deletes the profiles never confirmed that were
+// created before cutoff, with their sessions and everything hanging on them,
+// and returns how many went. Profiles pending after a change of address
+// stay: they were confirmed once.
+func (s *Store) DeleteUnconfirmedProfiles(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		rows, err := tx.QueryContext(ctx, `DELETE FROM profiles WHERE confirmed_email IS NULL AND created_at < $1 RETURNING id`, micros(cutoff))
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE subject_kind = $1 AND subject_id = $2`, SubjectProfile, id); err != nil {
+				return err
+			}
+		}
+		n = int64(len(ids))
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: delete unconfirmed profiles: %w", err)
+	}
+	return n, nil
+}
+
+// ProfilesByEmail returns the profiles of an address (compared
+// case-insensitively): the confirmed ones first, then the pending ones,
+// each oldest first. An address nobody registered gives none.
+func (s *Store) ProfilesByEmail(ctx context.Context, email string) ([]funding.Profile, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+profileColumns+` FROM profiles WHERE email_key = $1
+		ORDER BY CASE WHEN `+confirmedExpr+` THEN 0 ELSE 1 END, created_at, id`, emailKey(email))
+	if err != nil {
+		return nil, fmt.Errorf("store: profiles by email: %w", err)
+	}
+	return collectProfiles(rows, "profiles by email")
 }
 
 // DeleteProfile deletes a profile and everything that hangs on it: follows,
@@ -85,7 +161,7 @@ func (s *Store) DeleteProfile(ctx context.Context, id string) error {
 	return nil
 }
 
-const profileColumns = `data, id, version, created_at, updated_at`
+const profileColumns = `data, id, version, created_at, updated_at, ` + confirmedExpr + `, confirmed_email IS NOT NULL`
 
 func scanProfile(sc interface{ Scan(...any) error }) (funding.Profile, error) {
 	var (
@@ -94,14 +170,15 @@ func scanProfile(sc interface{ Scan(...any) error }) (funding.Profile, error) {
 		id               string
 		version          int64
 		created, updated int64
+		confirmed, once  bool
 	)
-	if err := sc.Scan(&data, &id, &version, &created, &updated); err != nil {
+	if err := sc.Scan(&data, &id, &version, &created, &updated, &confirmed, &once); err != nil {
 		return p, err
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
 		return p, fmt.Errorf("decode profile: %w", err)
 	}
-	p.ID, p.Version, p.CreatedAt, p.UpdatedAt = id, version, fromMicros(created), fromMicros(updated)
+	p.ID, p.Version, p.CreatedAt, p.UpdatedAt, p.Confirmed, p.EverConfirmed = id, version, fromMicros(created), fromMicros(updated), confirmed, once
 	return p, nil
 }
 
@@ -166,6 +243,28 @@ func (s *Store) SetProfileToken(ctx context.Context, id, tokenHash string) error
 	return nil
 }
 
+// ProfileCalendarSecret returns what a profile's calendar address is
+// derived from: the hash of its API token and its calendar key, so that a
+// new token (SetProfileToken) or a new calendar key (SetProfileCalendarKey)
+// revokes the old address. Unknown id: ErrNotFound.
+func (s *Store) ProfileCalendarSecret(ctx context.Context, id string) (string, error) {
+	var tokenHash, key string
+	if err := s.rdb.QueryRowContext(ctx, `SELECT token_hash, calendar_key FROM profiles WHERE id = $1`, id).Scan(&tokenHash, &key); err != nil {
+		return "", fmt.Errorf("store: profile calendar %s: %w", id, notFound(err))
+	}
+	return tokenHash + ":" + key, nil
+}
+
+// SetProfileCalendarKey replaces a profile's calendar key: its calendar
+// address changes, the old one stops working. Unknown id: ErrNotFound.
+func (s *Store) SetProfileCalendarKey(ctx context.Context, id, key string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE profiles SET calendar_key = $1 WHERE id = $2`, key, id)
+	if err := affectedOne(res, err); err != nil {
+		return fmt.Errorf("store: set profile calendar key %s: %w", id, err)
+	}
+	return nil
+}
+
 // ProfileVersion returns a profile's version and the hash of its API token,
 // without decoding the profile: enough to authorize a request and find its
 // cached answer. Prepared once, like ProfileAuth.
@@ -195,17 +294,21 @@ func (s *Store) Profiles(ctx context.Context) ([]funding.Profile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: profiles: %w", err)
 	}
+	return collectProfiles(rows, "profiles")
+}
+
+func collectProfiles(rows *sql.Rows, what string) ([]funding.Profile, error) {
 	defer rows.Close()
 	out := []funding.Profile{}
 	for rows.Next() {
 		p, err := scanProfile(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: profiles: %w", err)
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: profiles: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return out, nil
 }

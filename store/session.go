@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -11,10 +12,11 @@ import (
 // behind a load balancer sees them. The store only ever sees hashes.
 
 // CreateLoginToken stores a single-use login token for a profile (the
-// "e-mail me a link" flow). An unknown profile is ErrNotFound.
+// "e-mail me a link" flow), bound to the profile's address of now: the
+// address the link is mailed to. An unknown profile is ErrNotFound.
 func (s *Store) CreateLoginToken(ctx context.Context, tokenHash, profileID string, expires time.Time) error {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO login_tokens (token_hash, profile_id, created_at, expires_at)
-		SELECT CAST($1 AS TEXT), id, CAST($3 AS BIGINT), CAST($4 AS BIGINT) FROM profiles WHERE id = $2`,
+	res, err := s.db.ExecContext(ctx, `INSERT INTO login_tokens (token_hash, profile_id, email_key, created_at, expires_at)
+		SELECT CAST($1 AS TEXT), id, email_key, CAST($3 AS BIGINT), CAST($4 AS BIGINT) FROM profiles WHERE id = $2`,
 		tokenHash, profileID, micros(s.now()), micros(expires))
 	if err := affectedOne(res, err); err != nil {
 		return fmt.Errorf("store: create login token for %s: %w", profileID, err)
@@ -22,18 +24,84 @@ func (s *Store) CreateLoginToken(ctx context.Context, tokenHash, profileID strin
 	return nil
 }
 
-// UseLoginToken consumes a login token and returns its profile id. A token
-// that is unknown, expired (expires <= now) or already used is ErrNotFound.
-// Of two concurrent uses, one wins.
-func (s *Store) UseLoginToken(ctx context.Context, tokenHash string, now time.Time) (string, error) {
-	var profileID string
-	err := s.db.QueryRowContext(ctx, `UPDATE login_tokens SET used_at = $2
-		WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING profile_id`,
-		tokenHash, micros(now)).Scan(&profileID)
+// LoginTokenProfile returns the profile id of a login token that is still
+// usable at now, without using it. Unknown, expired or used: ErrNotFound.
+func (s *Store) LoginTokenProfile(ctx context.Context, tokenHash string, now time.Time) (string, error) {
+	profileID, err := loginTokenUsable(ctx, s.db, tokenHash, now)
 	if err != nil {
-		return "", fmt.Errorf("store: use login token: %w", notFound(err))
+		return "", fmt.Errorf("store: login token: %w", err)
 	}
 	return profileID, nil
+}
+
+// UseLoginToken consumes a login token and returns its profile id. Using it
+// proves the address it was mailed to: a profile that still has that
+// address is confirmed for it. A token that is unknown, expired (expires <=
+// now) or already used is ErrNotFound. Of two concurrent uses, one wins.
+func (s *Store) UseLoginToken(ctx context.Context, tokenHash string, now time.Time) (string, error) {
+	var profileID string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var mailed string
+		if err := tx.QueryRowContext(ctx, `UPDATE login_tokens SET used_at = $2
+			WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING profile_id, email_key`,
+			tokenHash, micros(now)).Scan(&profileID, &mailed); err != nil {
+			return notFound(err)
+		}
+		if mailed == "" {
+			return nil // a token made before tokens knew their address
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE profiles SET confirmed_email = email_key
+			WHERE id = $1 AND email_key = $2 AND (confirmed_email IS NULL OR confirmed_email <> email_key)`, profileID, mailed)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: use login token: %w", err)
+	}
+	return profileID, nil
+}
+
+// DiscardWithLoginToken is the other answer to a link mailed for a pending
+// profile ("I did not register this"): it consumes the token and deletes its
+// profile when the profile still has the address the link went to and is
+// not confirmed for it. It returns the deleted profile's id; ErrNotFound
+// when the token is not usable, ErrConflict when the profile is confirmed
+// or moved to another address (the token is not used then).
+func (s *Store) DiscardWithLoginToken(ctx context.Context, tokenHash string, now time.Time) (string, error) {
+	var profileID string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var mailed string
+		var confirmed bool
+		if err := tx.QueryRowContext(ctx, `SELECT t.profile_id, t.email_key, `+profileConfirmedExpr("p")+`
+			FROM login_tokens t JOIN profiles p ON p.id = t.profile_id
+			WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2 AND p.email_key = t.email_key`,
+			tokenHash, micros(now)).Scan(&profileID, &mailed, &confirmed); err != nil {
+			if err = notFound(err); errors.Is(err, ErrNotFound) {
+				if _, e := loginTokenUsable(ctx, tx, tokenHash, now); e == nil {
+					return ErrConflict // usable, but for a profile that moved address
+				}
+			}
+			return err
+		}
+		if confirmed {
+			return ErrConflict
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE subject_kind = $1 AND subject_id = $2`, SubjectProfile, profileID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM profiles WHERE id = $1 AND email_key = $2 AND (confirmed_email IS NULL OR confirmed_email <> email_key)`, profileID, mailed)
+		return affectedOne(res, err) // its login tokens go by ON DELETE CASCADE
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: discard with login token: %w", err)
+	}
+	return profileID, nil
+}
+
+func loginTokenUsable(ctx context.Context, q queryer, tokenHash string, now time.Time) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT profile_id FROM login_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
+		tokenHash, micros(now)).Scan(&id)
+	return id, notFound(err)
 }
 
 // Session is a signed-in browser: a profile (SubjectProfile) or a staff
