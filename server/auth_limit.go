@@ -41,7 +41,7 @@ type RateLimits struct {
 	// LoginPerEmail counts the logins of a staff e-mail address from
 	// anywhere: past it, attempts are slowed down (Config.LoginSlowdown),
 	// never refused, so that strangers cannot lock the real person out.
-	LoginPerEmail Rate
+	LoginPerEmail   Rate
 	TokenUsePerIP   Rate // magic-link and confirmation-link uses
 	CurationsPerKey Rate // staff API writes
 	// Digest subscriptions (pages and API): requests accepted per address
