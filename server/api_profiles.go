@@ -262,15 +262,33 @@ func (s *Server) updateProfile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := decodeProfile(c.Body(), p); err != nil {
-		return err
+	return s.limitEdits(c, p.ID, func() error {
+		if err := decodeProfile(c.Body(), p); err != nil {
+			return err
+		}
+		ctx, cancel := s.requestContext(c)
+		defer cancel()
+		if err := s.store.UpdateProfile(ctx, p); err != nil {
+			return err
+		}
+		return c.JSON(p)
+	})
+}
+
+// limitEdits runs save, a profile edit, within Limits.EditsPerProfile: each
+// edit makes a new version of the profile and of its cached matches. Only
+// the owner's edits count (it runs after the authorization), and only those
+// saved: a form sent back for a typo costs nothing.
+func (s *Server) limitEdits(c *fiber.Ctx, profileID string, save func() error) error {
+	key := "edit:" + profileID
+	if ok, retry := s.allow(c, key, s.cfg.Limits.EditsPerProfile); !ok {
+		return s.tooMany(c, retry)
 	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	if err := s.store.UpdateProfile(ctx, p); err != nil {
-		return err
+	err := save()
+	if err != nil || c.Response().StatusCode() >= 400 {
+		s.refund(c, key)
 	}
-	return c.JSON(p)
+	return err
 }
 
 func (s *Server) deleteProfile(c *fiber.Ctx) error {

@@ -44,6 +44,9 @@ type RateLimits struct {
 	LoginPerEmail   Rate
 	TokenUsePerIP   Rate // magic-link and confirmation-link uses
 	CurationsPerKey Rate // staff API writes
+	// Profile edits saved per profile (API PUT and the edit page): each
+	// makes a new version, with its own cached matches.
+	EditsPerProfile Rate
 	// Digest subscriptions (pages and API): requests accepted per address
 	// of the requester, and confirmation e-mails per subscriber address, so
 	// that nobody can flood a mailbox with confirmation requests.
@@ -65,6 +68,7 @@ func (r *RateLimits) defaults() {
 	def(&r.LoginPerEmail, 8, 15*time.Minute)
 	def(&r.TokenUsePerIP, 30, 15*time.Minute)
 	def(&r.CurationsPerKey, 300, time.Hour)
+	def(&r.EditsPerProfile, 30, time.Hour)
 	def(&r.SubscribePerIP, 20, time.Hour)
 	def(&r.SubscribePerEmail, 5, 24*time.Hour)
 }

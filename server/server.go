@@ -70,6 +70,10 @@ type Server struct {
 	proxies trustedProxies
 }
 
+// answersCacheBytes bounds each instance's copy of finished match answers
+// (about 800 answers of 20 matches, 30 of 100).
+const answersCacheBytes = 16 << 20
+
 // Deps are the parts the server works with. Cache and Metrics may be nil
 // (an in-process cache, fresh metrics); Ready, when set, is consulted by /readyz.
 type Deps struct {
@@ -146,7 +150,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		logger:  d.Logger,
 		readyFn: d.Ready,
 		gen:     d.Generation,
-		answers: NewMemoryCache(1000),
+		answers: NewMemoryCache(answersCacheBytes),
 		keys:    deriveKeys(secret),
 		limiter: d.Limiter,
 		mailer:  d.Mailer,
