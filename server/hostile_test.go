@@ -125,13 +125,19 @@ func TestHostileInputs(t *testing.T) {
 
 	sent := 0
 	start := time.Now()
+	var slowest time.Duration
+	var slowestDesc string
 	send := func(who *client, desc string, req *http.Request) {
 		t.Helper()
 		sent++
 		desc = truncate(desc)
 		began := time.Now()
 		code, body := hostileDo(t, who, req)
-		if took := time.Since(began); took > hostileLimit {
+		took := time.Since(began)
+		if took > slowest {
+			slowest, slowestDesc = took, desc
+		}
+		if took > hostileLimit {
 			t.Errorf("%s: answered in %s, want under %s", desc, took.Round(time.Millisecond), hostileLimit)
 		}
 		if code >= 500 {
@@ -217,7 +223,8 @@ func TestHostileInputs(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d hostile requests on %d routes in %s", sent, len(list), time.Since(start).Round(time.Millisecond))
+	t.Logf("%d hostile requests on %d routes in %s; the slowest, %s: %s", sent, len(list), time.Since(start).Round(time.Millisecond),
+		slowest.Round(time.Millisecond), truncate(slowestDesc))
 }
 
 // hostileDo is client.do for requests that may not even parse: a request
