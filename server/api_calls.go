@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"callmatch/funding"
 	"callmatch/search"
@@ -41,8 +42,9 @@ const maxQueryLen = 500
 // 400 naming the parameter, never a silent default.
 func (s *Server) parseSearchQuery(c *fiber.Ctx) (search.Query, error) {
 	q := search.Query{
-		Text: strings.TrimSpace(c.Query("q")),
-		Sort: c.Query("sort", "relevance"),
+		// Copies: the index may keep what it is given (query caches).
+		Text: utils.CopyString(strings.TrimSpace(c.Query("q"))),
+		Sort: utils.CopyString(c.Query("sort", "relevance")),
 		Page: 1,
 		Size: 20,
 		Now:  s.cfg.Now(),

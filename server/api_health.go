@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -29,15 +30,19 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	deps := map[string]dependency{}
 	ready := true
 
+	// Anyone may read /readyz: details say what is wrong in plain words,
+	// the errors themselves (addresses, paths, drivers' words) go to the log.
 	if err := s.store.Ping(ctx); err != nil {
-		deps["store"] = dependency{Status: "down", Detail: err.Error()}
+		s.logger.Warn("Readiness: store unreachable", slog.Any("error", err))
+		deps["store"] = dependency{Status: "down", Detail: "the database cannot be reached"}
 		ready = false
 	} else {
 		deps["store"] = dependency{Status: "ok", Detail: s.store.Driver()}
 	}
 
 	if n, err := s.index.Count(); err != nil {
-		deps["index"] = dependency{Status: "down", Detail: err.Error()}
+		s.logger.Warn("Readiness: index unreadable", slog.Any("error", err))
+		deps["index"] = dependency{Status: "down", Detail: "the search index cannot be read"}
 		ready = false
 	} else {
 		deps["index"] = dependency{Status: "ok", Detail: formatCount(n, "calls")}
@@ -49,7 +54,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	}
 	if err := s.cache.Ping(ctx); err != nil {
 		s.health.failed("ping", err)
-		cacheDep = dependency{Status: "degraded", Detail: "serving uncached: " + err.Error()}
+		cacheDep = dependency{Status: "degraded", Detail: "the cache cannot be reached: serving uncached"}
 	} else if s.health.degraded() {
 		cacheDep = dependency{Status: "degraded", Detail: "recent cache errors: serving uncached"}
 	}
@@ -57,7 +62,8 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 
 	if s.readyFn != nil {
 		if err := s.readyFn(); err != nil {
-			deps["crawl"] = dependency{Status: "starting", Detail: err.Error()}
+			s.logger.Debug("Readiness: not ready", slog.Any("error", err))
+			deps["crawl"] = dependency{Status: "starting", Detail: "the first crawl has not finished"}
 			ready = false
 		} else {
 			deps["crawl"] = dependency{Status: "ok"}

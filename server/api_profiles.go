@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,7 @@ func decodeJSON(body []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
-			return badRequest(fmt.Sprintf("%s: wrong type (want %s)", te.Field, te.Type))
+			return badRequest(typeMismatch(te))
 		case errors.Is(err, io.EOF):
 			return badRequest("empty body: a JSON object is expected")
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
@@ -67,6 +68,49 @@ func decodeJSON(body []byte, v any) error {
 		return badRequest("one JSON object is expected")
 	}
 	return nil
+}
+
+// typeMismatch says in JSON's words, never Go's, what a field should have
+// been: "trl: expected a whole number, got a string".
+func typeMismatch(te *json.UnmarshalTypeError) string {
+	got, detail, _ := strings.Cut(te.Value, " ") // "number 1.5", "string", "array"
+	switch got {
+	case "array":
+		got = "a list"
+	case "object":
+		got = "an object"
+	case "bool":
+		got = "true or false"
+	case "number":
+		got = "a number"
+		if detail != "" && len(detail) <= 30 {
+			got = detail
+		}
+	default:
+		got = "a " + got
+	}
+	want := "another type"
+	if te.Type != nil {
+		switch te.Type.Kind() {
+		case reflect.String:
+			want = "a string"
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			want = "a whole number in range"
+		case reflect.Float32, reflect.Float64:
+			want = "a number"
+		case reflect.Bool:
+			want = "true or false"
+		case reflect.Slice, reflect.Array:
+			want = "a list"
+		case reflect.Struct, reflect.Map:
+			want = "an object"
+		}
+	}
+	if te.Field == "" {
+		return fmt.Sprintf("body: expected %s, got %s", want, got)
+	}
+	return fmt.Sprintf("%s: expected %s, got %s", te.Field, want, got)
 }
 
 // decodeProfile parses and validates a profile body; nothing is stored on error.
@@ -239,17 +283,35 @@ func (s *Server) updateProfile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	oldEmail := p.Email
-	if err := decodeProfile(c.Body(), p); err != nil {
-		return err
+	return s.limitEdits(c, p.ID, func() error {
+		oldEmail := p.Email
+		if err := decodeProfile(c.Body(), p); err != nil {
+			return err
+		}
+		ctx, cancel := s.requestContext(c)
+		defer cancel()
+		if err := s.store.UpdateProfile(ctx, p); err != nil {
+			return err
+		}
+		s.emailChanged(c, p, oldEmail)
+		return c.JSON(p)
+	})
+}
+
+// limitEdits runs save, a profile edit, within Limits.EditsPerProfile: each
+// edit makes a new version of the profile and of its cached matches. Only
+// the owner's edits count (it runs after the authorization), and only those
+// saved: a form sent back for a typo costs nothing.
+func (s *Server) limitEdits(c *fiber.Ctx, profileID string, save func() error) error {
+	key := "edit:" + profileID
+	if ok, retry := s.allow(c, key, s.cfg.Limits.EditsPerProfile); !ok {
+		return s.tooMany(c, retry)
 	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	if err := s.store.UpdateProfile(ctx, p); err != nil {
-		return err
+	err := save()
+	if err != nil || c.Response().StatusCode() >= 400 {
+		s.refund(c, key)
 	}
-	s.emailChanged(c, p, oldEmail)
-	return c.JSON(p)
+	return err
 }
 
 func (s *Server) deleteProfile(c *fiber.Ctx) error {

@@ -335,35 +335,62 @@ func (s *Server) showStaffLogin(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "staff_login", staffLoginPage{basePage: s.base(c)})
 }
 
+// Bounds of the staff login form: longer values are refused before they are
+// used (limiter keys, the store, bcrypt, which reads 72 bytes at most).
+const (
+	maxEmailLen    = 254
+	maxPasswordLen = 200
+)
+
 // staffLogin checks a password. Unknown addresses cost a bcrypt comparison
-// too, and every failure says the same words.
+// too, and every failure says the same words. Attempts are limited per
+// client address and per (staff address, client address), so that a
+// stranger guessing an address's password locks out only themselves; past
+// a number of attempts for the address from anywhere, each attempt waits
+// Config.LoginSlowdown first, but a right password still opens.
 func (s *Server) staffLogin(c *fiber.Ctx) error {
 	email := formValue(c, "email")
 	password := c.FormValue("password")
-	if ok, retry := s.allow(c, "login-ip:"+s.clientIP(c), s.cfg.Limits.LoginPerIP); !ok {
+	ip := s.clientIP(c)
+	if ok, retry := s.allow(c, "login-ip:"+ip, s.cfg.Limits.LoginPerIP); !ok {
 		return s.tooMany(c, retry)
 	}
-	if ok, retry := s.allow(c, "login-email:"+strings.ToLower(email), s.cfg.Limits.LoginPerEmail); !ok {
+	failed := func(email string) error {
+		p := staffLoginPage{basePage: s.base(c), Email: email, Error: s.tr(c, "staff.login_failed")}
+		return s.render(c, fiber.StatusUnauthorized, "staff_login", p)
+	}
+	if email == "" || len(email) > maxEmailLen || len(password) > maxPasswordLen {
+		return failed("")
+	}
+	addr := strings.ToLower(email)
+	if ok, retry := s.allow(c, "login-email-ip:"+addr+" "+ip, s.cfg.Limits.LoginPerEmailIP); !ok {
 		return s.tooMany(c, retry)
 	}
+	anywhere := "login-email:" + addr
+	counted, _ := s.allow(c, anywhere, s.cfg.Limits.LoginPerEmail)
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	hash, found := dummyHash, false
-	var st store.Staff
-	if email != "" && len(password) <= 200 {
-		var err error
-		st, err = s.store.StaffByEmail(ctx, email)
-		switch {
-		case err == nil:
-			hash, found = st.PasswordHash, true
-		case !errors.Is(err, store.ErrNotFound):
-			return err
+	if !counted { // many attempts for this address lately: slow, not locked
+		select {
+		case <-time.After(s.cfg.LoginSlowdown):
+		case <-ctx.Done():
+			return ctx.Err()
 		}
+	}
+	hash, found := dummyHash, false
+	st, err := s.store.StaffByEmail(ctx, email)
+	switch {
+	case err == nil:
+		hash, found = st.PasswordHash, true
+	case !errors.Is(err, store.ErrNotFound):
+		return err
 	}
 	match := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 	if !found || !match {
-		p := staffLoginPage{basePage: s.base(c), Email: email, Error: s.tr(c, "staff.login_failed")}
-		return s.render(c, fiber.StatusUnauthorized, "staff_login", p)
+		return failed(email)
+	}
+	if counted { // the right password: not an attempt against the address
+		s.refund(c, anywhere)
 	}
 	if err := s.startSession(c, store.SubjectStaff, strconv.FormatInt(st.ID, 10), staffSessionTTL); err != nil {
 		return err

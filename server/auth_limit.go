@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,10 +36,17 @@ type RateLimits struct {
 	RegisterPerIP   Rate // profile registrations (pages and API)
 	SignInPerIP     Rate // magic-link requests
 	SignInPerEmail  Rate
-	LoginPerIP      Rate // staff password logins
+	LoginPerIP      Rate // staff password logins, per address (IPv6: per /64)
+	LoginPerEmailIP Rate // staff password logins per staff e-mail address and client address
+	// LoginPerEmail counts the logins of a staff e-mail address from
+	// anywhere: past it, attempts are slowed down (Config.LoginSlowdown),
+	// never refused, so that strangers cannot lock the real person out.
 	LoginPerEmail   Rate
 	TokenUsePerIP   Rate // magic-link and confirmation-link uses
 	CurationsPerKey Rate // staff API writes
+	// Profile edits saved per profile (API PUT and the edit page): each
+	// makes a new version, with its own cached matches.
+	EditsPerProfile Rate
 	// Digest subscriptions (pages and API): requests accepted per address
 	// of the requester, and confirmation e-mails per subscriber address, so
 	// that nobody can flood a mailbox with confirmation requests.
@@ -57,21 +67,33 @@ func (r *RateLimits) defaults() {
 	def(&r.SignInPerIP, 20, time.Hour)
 	def(&r.SignInPerEmail, 5, time.Hour)
 	def(&r.LoginPerIP, 20, 15*time.Minute)
+	def(&r.LoginPerEmailIP, 8, 15*time.Minute)
 	def(&r.LoginPerEmail, 8, 15*time.Minute)
 	def(&r.TokenUsePerIP, 30, 15*time.Minute)
 	def(&r.CurationsPerKey, 300, time.Hour)
+	def(&r.EditsPerProfile, 30, time.Hour)
 	def(&r.SubscribePerIP, 20, time.Hour)
 	def(&r.SubscribePerEmail, 5, 24*time.Hour)
 	def(&r.RegisterPerEmail, 3, 24*time.Hour)
 }
 
-// MemoryLimiter is a RateLimiter in process memory.
+// MemoryLimiter is a RateLimiter in process memory. It holds at most
+// maxKeys counters: past that, a new key is counted with every other new key
+// of its kind (kind:overflow) until windows end, so that a flood of keys
+// costs bounded memory and limits itself, and never resets the counters of
+// the keys already known.
 type MemoryLimiter struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	windows map[string]*window
 	calls   int
+	maxKeys int
+	swept   time.Time
 }
+
+// defaultLimiterKeys bounds a MemoryLimiter: about 150 bytes a key (keys
+// are hashed to a fixed size by the server), some 15 MB at most.
+const defaultLimiterKeys = 100_000
 
 type window struct {
 	start time.Time
@@ -84,7 +106,7 @@ func NewMemoryLimiter(now func() time.Time) *MemoryLimiter {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryLimiter{now: now, windows: map[string]*window{}}
+	return &MemoryLimiter{now: now, windows: map[string]*window{}, maxKeys: defaultLimiterKeys}
 }
 
 // Allow implements RateLimiter.
@@ -92,14 +114,19 @@ func (m *MemoryLimiter) Allow(_ context.Context, key string, limit int, per time
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	if m.calls++; m.calls%1024 == 0 { // forget the windows that ended
-		for k, w := range m.windows {
-			if now.Sub(w.start) >= w.per {
-				delete(m.windows, k)
-			}
-		}
+	if m.calls++; m.calls%1024 == 0 {
+		m.sweep(now)
 	}
 	w := m.windows[key]
+	if w == nil && len(m.windows) >= m.maxKeys {
+		if now.Sub(m.swept) >= time.Second { // a full sweep at most every second
+			m.sweep(now)
+		}
+		if len(m.windows) >= m.maxKeys {
+			key = overflowKey(key)
+			w = m.windows[key]
+		}
+	}
 	if w == nil || now.Sub(w.start) >= per {
 		w = &window{start: now, per: per}
 		m.windows[key] = w
@@ -109,6 +136,23 @@ func (m *MemoryLimiter) Allow(_ context.Context, key string, limit int, per time
 	}
 	w.n++
 	return true, 0, nil
+}
+
+// sweep forgets the windows that ended.
+func (m *MemoryLimiter) sweep(now time.Time) {
+	m.swept = now
+	for k, w := range m.windows {
+		if now.Sub(w.start) >= w.per {
+			delete(m.windows, k)
+		}
+	}
+}
+
+// Len is the number of counters held.
+func (m *MemoryLimiter) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.windows)
 }
 
 // Refund implements RateLimiter.
@@ -121,10 +165,26 @@ func (m *MemoryLimiter) Refund(_ context.Context, key string) error {
 	return nil
 }
 
+// overflowKey is the counter that new keys of key's kind share once a
+// limiter is full.
+func overflowKey(key string) string { return keyKind(key) + ":overflow" }
+
+// limitKey is the form a key is counted under: its kind, then a hash of the
+// rest lower-cased and trimmed. Whatever a client sends (a megabyte of
+// "e-mail address"), a counter costs the same few bytes, here and in Redis.
+func limitKey(key string) string {
+	kind, rest, _ := strings.Cut(key, ":")
+	if len(kind) > 32 {
+		kind = kind[:32]
+	}
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(rest))))
+	return kind + ":" + base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
 // allow checks one limit; a limiter that fails lets the request through
 // (it is logged): a broken limiter must not lock everyone out.
 func (s *Server) allow(c *fiber.Ctx, key string, r Rate) (bool, time.Duration) {
-	ok, retry, err := s.limiter.Allow(c.UserContext(), key, r.N, r.Per)
+	ok, retry, err := s.limiter.Allow(c.UserContext(), limitKey(key), r.N, r.Per)
 	if err != nil {
 		s.logger.Warn("Rate limiter failed; request allowed", slog.String("key_kind", keyKind(key)), slog.Any("error", err))
 		return true, 0
@@ -173,9 +233,14 @@ func (s *Server) limitAccepted(c *fiber.Ctx, key string, r Rate) error {
 	}
 	err := c.Next()
 	if st := c.Response().StatusCode(); err != nil || st >= 400 {
-		if rerr := s.limiter.Refund(c.UserContext(), key); rerr != nil {
-			s.logger.Warn("Rate limiter refund failed", slog.Any("error", rerr))
-		}
+		s.refund(c, key)
 	}
 	return err
+}
+
+// refund takes back an attempt counted by allow under key.
+func (s *Server) refund(c *fiber.Ctx, key string) {
+	if err := s.limiter.Refund(c.UserContext(), limitKey(key)); err != nil {
+		s.logger.Warn("Rate limiter refund failed", slog.Any("error", err))
+	}
 }

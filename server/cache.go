@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,55 +69,6 @@ func (c *RedisCache) Set(ctx context.Context, key string, value []byte, ttl time
 func (c *RedisCache) Ping(ctx context.Context) error { return c.client.Ping(ctx).Err() }
 func (c *RedisCache) Name() string                   { return "redis" }
 func (c *RedisCache) Close() error                   { return c.client.Close() }
-
-// MemoryCache is the in-process cache used when no REDIS_URL is set. It is
-// bounded: past maxEntries the oldest-expiring half is evicted.
-type MemoryCache struct {
-	mu         sync.Mutex
-	entries    map[string]memEntry
-	maxEntries int
-}
-
-type memEntry struct {
-	value   []byte
-	expires time.Time
-}
-
-// NewMemoryCache returns an empty in-process cache.
-func NewMemoryCache(maxEntries int) *MemoryCache {
-	if maxEntries <= 0 {
-		maxEntries = 10000
-	}
-	return &MemoryCache{entries: make(map[string]memEntry), maxEntries: maxEntries}
-}
-
-func (c *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok || time.Now().After(e.expires) {
-		delete(c.entries, key)
-		return nil, false, nil
-	}
-	return e.value, true, nil
-}
-
-func (c *MemoryCache) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) >= c.maxEntries {
-		now := time.Now()
-		n := 0
-		for k, e := range c.entries { // map order is random: a cheap random eviction
-			if now.After(e.expires) || n < c.maxEntries/2 {
-				delete(c.entries, k)
-				n++
-			}
-		}
-	}
-	c.entries[key] = memEntry{value: value, expires: time.Now().Add(ttl)}
-	return nil
-}
 
 func (c *MemoryCache) Ping(context.Context) error { return nil }
 func (c *MemoryCache) Name() string               { return "memory" }

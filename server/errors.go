@@ -49,9 +49,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		// The database is restarting or unreachable: say so, and when to retry.
 		status, msg = fiber.StatusServiceUnavailable, "temporarily unavailable: the database cannot be reached, retry shortly"
 		c.Set(fiber.HeaderRetryAfter, "5")
-		s.logger.Warn("Request failed: store unavailable", slog.String("path", c.Path()), slog.Any("error", err))
+		s.logger.Warn("Request failed: store unavailable", slog.String("path", logPath(c)), slog.Any("error", err))
 	default:
-		s.logger.Error("Request failed", slog.String("method", c.Method()), slog.String("path", c.Path()), slog.Any("error", err))
+		s.logger.Error("Request failed", slog.String("method", methodLabel(c.Method())), slog.String("path", logPath(c)), slog.Any("error", err))
 	}
 	if strings.HasPrefix(c.Path(), "/api/") || status == fiber.StatusRequestEntityTooLarge && !acceptsHTML(c) {
 		return c.Status(status).JSON(fiber.Map{"error": msg})
@@ -69,4 +69,15 @@ func (s *Server) storeDown(c *fiber.Ctx) bool {
 
 func acceptsHTML(c *fiber.Ctx) bool {
 	return strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
+}
+
+// logPath is the request's path for a log line: a copy (a log handler may
+// keep it past the request, when fasthttp reuses the buffer), at most 200
+// bytes of it.
+func logPath(c *fiber.Ctx) string {
+	p := c.Path()
+	if len(p) > 200 {
+		p = p[:200] + "..."
+	}
+	return strings.Clone(p)
 }

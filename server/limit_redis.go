@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -11,9 +12,15 @@ import (
 // instances behind a load balancer. When Redis fails it falls back to a
 // per-instance limiter: the limit loosens (per instance) but never
 // disappears, which matters for password logins.
+//
+// Its memory in Redis is bounded: keys are of a fixed size (the server
+// hashes them) and expire with their window, and at most maxNew counters are
+// created per window length and window (census); past that, new keys of a
+// kind share one overflow counter until the window ends, as in MemoryLimiter.
 type RedisLimiter struct {
 	client   *redis.Client
 	fallback RateLimiter
+	maxNew   int
 }
 
 // NewRedisLimiter returns a limiter over client; fallback serves while Redis
@@ -22,16 +29,25 @@ func NewRedisLimiter(client *redis.Client, fallback RateLimiter) *RedisLimiter {
 	if fallback == nil {
 		fallback = NewMemoryLimiter(nil)
 	}
-	return &RedisLimiter{client: client, fallback: fallback}
+	return &RedisLimiter{client: client, fallback: fallback, maxNew: defaultLimiterKeys}
 }
 
 // allowScript counts one attempt in a fixed window that starts with the
-// first attempt: {count, milliseconds left in the window}.
+// first attempt: {count, milliseconds left in the window}. KEYS: the
+// counter, the overflow counter of its kind, the census of counters made in
+// the current window of that length; ARGV: the window in ms, the most
+// counters the census allows.
 var allowScript = redis.NewScript(`
-local n = redis.call("INCR", KEYS[1])
-if n == 1 then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
-local ttl = redis.call("PTTL", KEYS[1])
-if ttl < 0 then redis.call("PEXPIRE", KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+local key = KEYS[1]
+if redis.call("EXISTS", key) == 0 then
+  local made = redis.call("INCR", KEYS[3])
+  if made == 1 then redis.call("PEXPIRE", KEYS[3], ARGV[1]) end
+  if made > tonumber(ARGV[2]) then key = KEYS[2] end
+end
+local n = redis.call("INCR", key)
+if n == 1 then redis.call("PEXPIRE", key, ARGV[1]) end
+local ttl = redis.call("PTTL", key)
+if ttl < 0 then redis.call("PEXPIRE", key, ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}`)
 
 // refundScript takes one attempt back, never below zero.
@@ -44,7 +60,8 @@ func limiterKey(key string) string { return "cm:v1:rate:" + key }
 
 // Allow implements RateLimiter.
 func (l *RedisLimiter) Allow(ctx context.Context, key string, limit int, per time.Duration) (bool, time.Duration, error) {
-	res, err := allowScript.Run(ctx, l.client, []string{limiterKey(key)}, per.Milliseconds()).Int64Slice()
+	keys := []string{limiterKey(key), limiterKey(overflowKey(key)), "cm:v1:rate-census:" + strconv.FormatInt(per.Milliseconds(), 10)}
+	res, err := allowScript.Run(ctx, l.client, keys, per.Milliseconds(), l.maxNew).Int64Slice()
 	if err != nil || len(res) != 2 {
 		return l.fallback.Allow(ctx, key, limit, per)
 	}

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"time"
 
 	"callmatch/funding"
@@ -87,49 +90,135 @@ func (s *Server) matchesFor(ctx context.Context, p *funding.Profile, limit int) 
 
 // matchesJSON is the API's answer for the profile, as bytes: served from a
 // cache of finished answers when it can (one Redis GET, no decoding), else
-// built by matchesFor and stored. The key adds to the match list's key the
-// limit and the curations stamp, so a new staff curation shows at once.
-// On a hit the profile itself is never loaded: load runs only on a miss.
+// built by matchesFor and stored. One answer is kept per profile version,
+// with every match of the pool, whatever the limit asked: it is cut to the
+// limit when served, so that limits cannot multiply the entries. The key
+// adds to the match list's key the curations stamp, so a new staff
+// curation shows at once. On a hit the profile itself is never loaded:
+// load runs only on a miss.
 func (s *Server) matchesJSON(ctx context.Context, profileID string, version int64, limit int, load func() (*funding.Profile, error)) ([]byte, error) {
 	stamp, err := s.curationsStamp(ctx)
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprintf("%s:l%d:c%s", matchCacheKey(profileID, version, s.gen(), s.cfg.Now()), limit, stamp)
+	key := fmt.Sprintf("%s:all:c%s", matchCacheKey(profileID, version, s.gen(), s.cfg.Now()), stamp)
 	// The key names everything the answer depends on, so a copy kept in
 	// this process is exactly as valid as the shared one: look here first
 	// and spare the Redis round trip.
 	if b, ok, _ := s.answers.Get(ctx, key); ok {
-		s.metrics.cacheHits.Inc()
-		return b, nil
+		if out, ok := cutAnswer(b, limit); ok {
+			s.metrics.cacheHits.Inc()
+			return out, nil
+		}
 	}
 	if b, ok, err := s.cache.Get(ctx, key); err != nil {
 		s.health.failed("get", err)
 	} else if ok {
-		s.metrics.cacheHits.Inc()
-		s.answers.Set(ctx, key, b, s.cfg.MatchTTL) //nolint:errcheck // in-process: never fails
-		return b, nil
+		if out, ok := cutAnswer(b, limit); ok {
+			s.metrics.cacheHits.Inc()
+			s.answers.Set(ctx, key, b, s.cfg.MatchTTL) //nolint:errcheck // in-process: never fails
+			return out, nil
+		}
 	}
 	p, err := load()
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.matchesFor(ctx, p, limit)
+	res, err := s.matchesFor(ctx, p, matchPoolSize)
 	if err != nil {
 		return nil, err
 	}
 	fresh := res.Cached
 	res.Cached = true
-	cached, err := json.Marshal(res)
+	stored, err := encodeAnswer(res)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.cache.Set(ctx, key, cached, s.ttl()); err != nil {
+	if err := s.cache.Set(ctx, key, stored, s.ttl()); err != nil {
 		s.health.failed("set", err)
 	}
-	s.answers.Set(ctx, key, cached, s.cfg.MatchTTL) //nolint:errcheck // in-process: never fails
-	res.Cached = fresh
-	return json.Marshal(res)
+	s.answers.Set(ctx, key, stored, s.cfg.MatchTTL) //nolint:errcheck // in-process: never fails
+	out, _ := cutAnswer(stored, limit)
+	if !fresh {
+		out = bytes.Replace(out, []byte(`"cached":true,"matches":`), []byte(`"cached":false,"matches":`), 1)
+	}
+	return out, nil
+}
+
+// answerMagic starts a stored answer: this format, then the offsets where
+// each match ends in the JSON, then the JSON.
+const answerMagic = "cm-answer-1\n"
+
+// encodeAnswer is the stored form of an answer: its JSON, which any limit
+// cuts after the match it ends on, preceded by where each match ends. The
+// JSON is the contract's answer, "matches" last.
+func encodeAnswer(res matchesResponse) ([]byte, error) {
+	head, err := json.Marshal(struct {
+		ProfileID   string    `json:"profile_id"`
+		GeneratedAt time.Time `json:"generated_at"`
+		Cached      bool      `json:"cached"`
+	}{res.ProfileID, res.GeneratedAt, res.Cached})
+	if err != nil {
+		return nil, err
+	}
+	body := append(head[:len(head)-1:len(head)-1], `,"matches":[`...)
+	ends := make([]string, 0, len(res.Matches))
+	for i, m := range res.Matches {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		body = append(body, b...)
+		ends = append(ends, strconv.Itoa(len(body)))
+	}
+	body = append(body, "]}"...)
+	out := make([]byte, 0, len(answerMagic)+len(body)+8*len(ends)+1)
+	out = append(out, answerMagic...)
+	out = append(out, strings.Join(ends, ",")...)
+	out = append(out, '\n')
+	return append(out, body...), nil
+}
+
+// cutAnswer returns the JSON of a stored answer with its first limit
+// matches, in a new slice unless it is the whole answer, which is a part of
+// stored and must not be written to; false when stored is not in
+// encodeAnswer's form.
+func cutAnswer(stored []byte, limit int) ([]byte, bool) {
+	rest, ok := bytes.CutPrefix(stored, []byte(answerMagic))
+	if !ok {
+		return nil, false
+	}
+	line, body, ok := bytes.Cut(rest, []byte{'\n'})
+	if !ok {
+		return nil, false
+	}
+	var ends []int
+	if len(line) > 0 {
+		for f := range bytes.SplitSeq(line, []byte{','}) {
+			n, err := strconv.Atoi(string(f))
+			if err != nil || n > len(body) {
+				return nil, false
+			}
+			ends = append(ends, n)
+		}
+	}
+	if limit >= len(ends) {
+		return body, true // whole: shared, and never written to
+	}
+	var end int
+	if limit > 0 {
+		end = ends[limit-1]
+	} else if i := bytes.Index(body, []byte(`"matches":[`)); i >= 0 {
+		end = i + len(`"matches":[`)
+	} else {
+		return nil, false
+	}
+	out := make([]byte, 0, end+2)
+	out = append(out, body[:end]...)
+	return append(out, "]}"...), true
 }
 
 // curationsStamp is the store's curations stamp, read at most every two

@@ -123,9 +123,25 @@ func (m *Metrics) middleware(c *fiber.Ctx) error {
 			status = fiber.StatusInternalServerError
 		}
 	}
-	m.requests.WithLabelValues(route, c.Method(), strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route, c.Method()).Observe(time.Since(start).Seconds())
+	method := methodLabel(c.Method())
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	return err
+}
+
+// methodLabel returns the package constant of a method, never the request's
+// string: fasthttp reuses that buffer for the next request, and a label
+// value kept by the registry would change under it ("GETT", "GETETE"),
+// duplicating series until every scrape fails. Unknown methods are "other",
+// so that clients cannot make label values either.
+func methodLabel(m string) string {
+	for _, known := range []string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+		fiber.MethodDelete, fiber.MethodOptions, fiber.MethodConnect, fiber.MethodTrace} {
+		if m == known {
+			return known
+		}
+	}
+	return "other"
 }
 
 func (m *Metrics) handler() fiber.Handler {

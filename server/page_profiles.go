@@ -302,19 +302,21 @@ func (s *Server) updateProfilePage(c *fiber.Ctx) error {
 	if p == nil {
 		return err
 	}
-	oldEmail := p.Email
-	v, bad := readProfileForm(c, p)
-	if bad != "" {
-		page := s.profileForm(c, true, p.ID, v)
-		return s.formError(c, &page, bad)
-	}
-	ctx, cancel := s.requestContext(c)
-	defer cancel()
-	if err := s.store.UpdateProfile(ctx, p); err != nil {
-		return err
-	}
-	s.emailChanged(c, p, oldEmail)
-	return redirect(c, "/profiles/"+p.ID+"?done=saved")
+	return s.limitEdits(c, p.ID, func() error {
+		oldEmail := p.Email
+		v, bad := readProfileForm(c, p)
+		if bad != "" {
+			page := s.profileForm(c, true, p.ID, v)
+			return s.formError(c, &page, bad)
+		}
+		ctx, cancel := s.requestContext(c)
+		defer cancel()
+		if err := s.store.UpdateProfile(ctx, p); err != nil {
+			return err
+		}
+		s.emailChanged(c, p, oldEmail)
+		return redirect(c, "/profiles/"+p.ID+"?done=saved")
+	})
 }
 
 type deletePage struct {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/microcosm-cc/bluemonday"
@@ -221,12 +223,55 @@ func redirect(c *fiber.Ctx, to string) error {
 	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
-// localPath keeps a "next" target on this site: a path, never //host or a URL.
+// localPath keeps a "next" target on this site: a path that means the same
+// to every browser, else fallback. Browsers drop tabs and newlines from a
+// Location and read '\' as '/', so "/\t/evil.example" or "/\\evil.example"
+// would leave the site: any control character, backslash, "//" start or dot
+// segment is refused, in the value and in its percent-decoded forms.
 func localPath(p, fallback string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	if p == "" || len(p) > 2000 {
+		return fallback
+	}
+	v := p
+	for range 3 { // as given, then decoded twice: "%252F" is "%2F" is "/"
+		if !plainLocalPath(v) {
+			return fallback
+		}
+		d, err := url.PathUnescape(v)
+		if err != nil {
+			return fallback
+		}
+		if d == v {
+			break
+		}
+		v = d
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return fallback
 	}
 	return p
+}
+
+// plainLocalPath reports whether p is an absolute path on this host with
+// nothing a browser would rewrite.
+func plainLocalPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || !utf8.ValidString(p) {
+		return false
+	}
+	for _, r := range p {
+		if r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) && r != ' ' || unicode.In(r, unicode.Zl, unicode.Zp, unicode.Cf) {
+			return false
+		}
+	}
+	path, _, _ := strings.Cut(p, "?")
+	path, _, _ = strings.Cut(path, "#")
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // formValue copies a form value out of the request buffer (fasthttp reuses it).

@@ -41,7 +41,7 @@ func mailServer(t testing.TB, mailer digest.Mailer, mutate ...func(*Config)) *Se
 	f := sharedFixture(t)
 	lots := Rate{N: 10000, Per: time.Hour}
 	cfg := Config{Now: func() time.Time { return testNow }, BaseURL: "http://callmatch.test", UnsubscribeKey: testUnsubscribeKey,
-		Limits: RateLimits{RegisterPerIP: lots, RegisterPerEmail: lots, SignInPerIP: lots, SignInPerEmail: lots, LoginPerIP: lots, LoginPerEmail: lots,
+		Limits: RateLimits{RegisterPerIP: lots, RegisterPerEmail: lots, SignInPerIP: lots, SignInPerEmail: lots, LoginPerIP: lots, LoginPerEmailIP: lots, LoginPerEmail: lots,
 			TokenUsePerIP: lots, SubscribePerIP: lots, SubscribePerEmail: lots}}
 	for _, m := range mutate {
 		m(&cfg)

@@ -493,7 +493,7 @@ func TestRateLimits(t *testing.T) {
 	s, _ := pageServer(t, func(c *Config) {
 		c.Limits.RegisterPerIP = Rate{N: 2, Per: time.Hour}
 		c.Limits.SignInPerEmail = Rate{N: 1, Per: time.Hour}
-		c.Limits.LoginPerEmail = Rate{N: 2, Per: time.Hour}
+		c.Limits.LoginPerEmailIP = Rate{N: 2, Per: time.Hour}
 	})
 	b := newClient(t, s)
 	bad := socForm("Limit SME", "not-an-address")

@@ -71,11 +71,16 @@ func (t trustedProxies) trusts(a netip.Addr) bool {
 // clientIP is the address per-IP rate limits count: the TCP peer, unless
 // the peer is a trusted proxy; then the right-most address of
 // X-Forwarded-For that is not a trusted proxy (the left part of the header
-// is whatever the client sent, so it is never believed).
+// is whatever the client sent, so it is never believed). An IPv6 client
+// counts by its /64: one line or host gets a whole /64, and counting its
+// single addresses would count nothing.
 func (s *Server) clientIP(c *fiber.Ctx) string {
 	peer, ok := netip.AddrFromSlice(c.Context().RemoteIP())
-	if !ok || !s.proxies.trusts(peer) {
+	if !ok {
 		return c.Context().RemoteIP().String()
+	}
+	if !s.proxies.trusts(peer) {
+		return countedAddr(peer)
 	}
 	client := peer.Unmap()
 	var hops []string
@@ -92,5 +97,17 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 			break
 		}
 	}
-	return client.String()
+	return countedAddr(client)
+}
+
+// countedAddr is an IPv4 address as is, an IPv6 one as its /64.
+func countedAddr(a netip.Addr) string {
+	a = a.Unmap()
+	if a.Is6() {
+		p, err := a.Prefix(64)
+		if err == nil {
+			return p.String()
+		}
+	}
+	return a.String()
 }

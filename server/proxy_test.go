@@ -23,7 +23,8 @@ func TestClientIP(t *testing.T) {
 		{"a chain of trusted proxies", append(local, "10.0.0.0/8"), []string{"198.51.100.1, 203.0.113.5 , 10.1.2.3"}, "203.0.113.5"},
 		{"several header lines", append(local, "10.0.0.0/8"), []string{"203.0.113.5", "10.1.2.3"}, "203.0.113.5"},
 		{"garbage stops the walk at the last proxy", append(local, "10.0.0.0/8"), []string{"203.0.113.5, junk, 10.1.2.3"}, "10.1.2.3"},
-		{"IPv6 client", local, []string{"2001:db8::1"}, "2001:db8::1"},
+		{"IPv6 client: its /64", local, []string{"2001:db8:1:2:3:4:5:6"}, "2001:db8:1:2::/64"},
+		{"IPv6 neighbour: the same /64", local, []string{"2001:db8:1:2:ffff::9"}, "2001:db8:1:2::/64"},
 		{"IPv4-mapped client", local, []string{"::ffff:203.0.113.5"}, "203.0.113.5"},
 		{"every hop trusted: the left-most", append(local, "10.0.0.0/8"), []string{"10.9.9.9, 10.1.2.3"}, "10.9.9.9"},
 	} {

@@ -29,6 +29,9 @@ type Config struct {
 	SecretKey         string     // signs CSRF and calendar tokens; empty: a random key kept in the store
 	MailFrom          string     // From of sign-in e-mails (default "callmatch <noreply@BASE_URL host>")
 	Limits            RateLimits // rate limits of the sensitive forms (defaults in RateLimits)
+	// LoginSlowdown is how long a staff login waits once its address had
+	// more than Limits.LoginPerEmail attempts from anywhere (default 1 s).
+	LoginSlowdown time.Duration
 	// UnsubscribeKey checks the List-Unsubscribe links of the digests
 	// (digest.VerifyUnsubscribeToken): the key the digest runner signs them
 	// with, which main derives from the secret for both. Empty: every
@@ -67,6 +70,10 @@ type Server struct {
 	proxies trustedProxies
 }
 
+// answersCacheBytes bounds each instance's copy of finished match answers
+// (about 800 answers of 20 matches, 30 of 100).
+const answersCacheBytes = 16 << 20
+
 // Deps are the parts the server works with. Cache and Metrics may be nil
 // (an in-process cache, fresh metrics); Ready, when set, is consulted by /readyz.
 type Deps struct {
@@ -100,6 +107,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.LoginSlowdown <= 0 {
+		cfg.LoginSlowdown = time.Second
 	}
 	if d.Cache == nil {
 		d.Cache = NewMemoryCache(0)
@@ -143,7 +153,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		logger:  d.Logger,
 		readyFn: d.Ready,
 		gen:     d.Generation,
-		answers: NewMemoryCache(1000),
+		answers: NewMemoryCache(answersCacheBytes),
 		keys:    deriveKeys(secret),
 		limiter: d.Limiter,
 		mailer:  d.Mailer,
