@@ -70,5 +70,9 @@ func RateLimitSettings(r *RateLimits) []struct {
 		{"LIMIT_SUBSCRIBE_PER_IP", &r.SubscribePerIP},
 		{"LIMIT_SUBSCRIBE_PER_EMAIL", &r.SubscribePerEmail},
 		{"LIMIT_CURATIONS_PER_STAFF", &r.CurationsPerKey},
+		{"LIMIT_EDITS_PER_PROFILE", &r.EditsPerProfile},
+		{"LIMIT_LOGIN_PER_IP", &r.LoginPerIP},
+		{"LIMIT_LOGIN_PER_EMAIL_IP", &r.LoginPerEmailIP},
+		{"LIMIT_LOGIN_PER_EMAIL", &r.LoginPerEmail},
 	}
 }
