@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"callmatch/funding"
+	"callmatch/search/glossary"
+	"callmatch/search/vectors"
 )
 
 // tenThousandCalls makes 10,000 calls from the real ones: the originals and
@@ -151,4 +154,36 @@ func BenchmarkMatch(b *testing.B) {
 	}
 	b.StopTimer()
 	reportLatencies(b, lat)
+}
+
+// BenchmarkMeaningMemory reports what the meaning side adds to the memory
+// of a server: the word vectors and the glossaries (heap after loading
+// them, measured in a fresh process: go test -run '^$' -bench MeaningMemory
+// -benchtime 1x ./search), and the vectors of 10,000 calls.
+func BenchmarkMeaningMemory(b *testing.B) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	t, err := vectors.Load() // the first load of the process: run this benchmark alone
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := glossary.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(g)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "table-MB")
+
+	ix := benchIndex(b)
+	var n int
+	for _, e := range ix.calls {
+		if v := e.vecs; v != nil {
+			n += len(v.doc) + 4*len(v.dc) + len(v.parts) + 4*(len(v.scales)+len(v.pm)+len(v.norm)) + 16*len(v.refs)
+		}
+	}
+	b.ReportMetric(float64(n)/(1<<20), "calls-MB")
 }
