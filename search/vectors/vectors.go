@@ -20,7 +20,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"iter"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -162,37 +164,26 @@ type Neighbor struct {
 // Nearest returns the k words nearest to the unit vector v (cosine, best
 // first) among those keep accepts (nil keeps all).
 func (t *Table) Nearest(v []float32, k int, keep func(id int32) bool) []Neighbor {
-	if k <= 0 {
-		return nil
-	}
-	var best []Neighbor
-	for id := range t.words {
-		if keep != nil && !keep(int32(id)) {
-			continue
+	return t.nearest(v, k, func(yield func(int32) bool) {
+		for id := range int32(len(t.words)) {
+			if (keep == nil || keep(id)) && !yield(id) {
+				return
+			}
 		}
-		q := t.q[id*t.dims : (id+1)*t.dims]
-		var dot float32
-		for i, x := range q {
-			dot += v[i] * float32(x)
-		}
-		s := dot * t.scale[id] / 127
-		if len(best) == k && s <= best[k-1].Score {
-			continue
-		}
-		i := sort.Search(len(best), func(i int) bool { return best[i].Score < s })
-		if len(best) < k {
-			best = append(best, Neighbor{})
-		}
-		copy(best[i+1:], best[i:])
-		best[i] = Neighbor{ID: int32(id), Score: s}
-	}
-	return best
+	})
 }
 
 // NearestAmong is Nearest over the words ids only.
 func (t *Table) NearestAmong(v []float32, ids []int32, k int) []Neighbor {
+	return t.nearest(v, k, slices.Values(ids))
+}
+
+func (t *Table) nearest(v []float32, k int, ids iter.Seq[int32]) []Neighbor {
+	if k <= 0 {
+		return nil
+	}
 	var best []Neighbor
-	for _, id := range ids {
+	for id := range ids {
 		q := t.q[int(id)*t.dims : int(id+1)*t.dims]
 		var dot float32
 		for i, x := range q {
