@@ -207,3 +207,21 @@ func TestUnsubscribeToken(t *testing.T) {
 		t.Errorf("a token verified under another key")
 	}
 }
+
+// TestMeaningReasonShown: a match found by meaning shows the profile's
+// phrase in the digest, in every language.
+func TestMeaningReasonShown(t *testing.T) {
+	rs := shownReasons([]funding.Reason{
+		{Kind: funding.ReasonMeaning, Term: "passport data without the document", Passage: "digital travel credentials"},
+		{Kind: funding.ReasonBudget, Text: "EUR 3 M"},
+	})
+	if len(rs) != 1 || rs[0].Kind != funding.ReasonMeaning {
+		t.Fatalf("shownReasons = %+v, want the meaning reason only", rs)
+	}
+	for _, c := range []*catalog{&english, &french, &dutch} {
+		got := c.reason(rs[0])
+		if !strings.Contains(got, "passport data without the document") || !strings.HasPrefix(got, c.ReasonMeaning) || c.ReasonMeaning == "" {
+			t.Errorf("%s: reason = %q, want %q and the phrase", c.Code, got, c.ReasonMeaning)
+		}
+	}
+}

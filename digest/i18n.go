@@ -62,6 +62,7 @@ type catalog struct {
 	ReasonKeyword     string
 	ReasonDomain      string
 	ReasonDescription string
+	ReasonMeaning     string // a phrase of the profile close in meaning to the call
 
 	BudgetFrom string // %s: amount
 	BudgetUpTo string // %s: amount
@@ -188,6 +189,8 @@ func (c *catalog) reason(r Reason) string {
 			label = v
 		}
 		return c.ReasonDomain + " " + c.QOpen + label + c.QClose
+	case funding.ReasonMeaning:
+		return c.ReasonMeaning + " " + c.QOpen + r.Term + c.QClose
 	case funding.ReasonDescription:
 		s := c.ReasonDescription + " " + c.QOpen + r.Term + c.QClose
 		if r.Concept != "" && r.Concept != r.Term {
@@ -238,7 +241,7 @@ var english = catalog{
 
 	Status: [3]string{"open", "forthcoming", "closed"},
 
-	ReasonKeyword: "Keyword", ReasonDomain: "Domain", ReasonDescription: "Your description",
+	ReasonKeyword: "Keyword", ReasonDomain: "Domain", ReasonDescription: "Your description", ReasonMeaning: "Close in meaning to your",
 	BudgetFrom: "from %s", BudgetUpTo: "up to %s",
 
 	More:     [2]string{"…and %d more call for you.", "…and %d more calls for you."},
@@ -311,7 +314,7 @@ var french = catalog{
 
 	Status: [3]string{"ouvert", "à venir", "clôturé"},
 
-	ReasonKeyword: "Mot-clé", ReasonDomain: "Domaine", ReasonDescription: "Votre description",
+	ReasonKeyword: "Mot-clé", ReasonDomain: "Domaine", ReasonDescription: "Votre description", ReasonMeaning: "Proche par le sens de votre",
 	BudgetFrom: "à partir de %s", BudgetUpTo: "jusqu’à %s",
 
 	More:     [2]string{"… et %d autre appel pour vous.", "… et %d autres appels pour vous."},
@@ -384,7 +387,7 @@ var dutch = catalog{
 
 	Status: [3]string{"open", "binnenkort open", "gesloten"},
 
-	ReasonKeyword: "Trefwoord", ReasonDomain: "Domein", ReasonDescription: "Uw beschrijving",
+	ReasonKeyword: "Trefwoord", ReasonDomain: "Domein", ReasonDescription: "Uw beschrijving", ReasonMeaning: "Qua betekenis dicht bij uw",
 	BudgetFrom: "vanaf %s", BudgetUpTo: "tot %s",
 
 	More:     [2]string{"…en nog %d oproep voor u.", "…en nog %d oproepen voor u."},

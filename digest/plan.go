@@ -275,7 +275,7 @@ func shownReasons(rs []funding.Reason) []Reason {
 	var out []Reason
 	for _, r := range rs {
 		switch r.Kind {
-		case funding.ReasonKeyword, funding.ReasonDomain, funding.ReasonDescription:
+		case funding.ReasonKeyword, funding.ReasonDomain, funding.ReasonDescription, funding.ReasonMeaning:
 		default:
 			continue
 		}
