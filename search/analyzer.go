@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"hash/maphash"
+	"strings"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -69,7 +70,7 @@ func (s *cachedStemmer) Filter(input analysis.TokenStream) analysis.TokenStream 
 		stem, ok := sh.stems[string(token.Term)]
 		sh.mu.RUnlock()
 		if !ok {
-			stem = analysis.BuildTermFromRunes(porterstemmer.StemWithoutLowerCasing(bytes.Runes(token.Term)))
+			stem = analysis.BuildTermFromRunes(porterstemmer.StemWithoutLowerCasing(bytes.Runes(americanSpelling(token.Term))))
 			sh.mu.Lock()
 			if sh.stems == nil {
 				sh.stems = make(map[string][]byte)
@@ -83,3 +84,42 @@ func (s *cachedStemmer) Filter(input analysis.TokenStream) analysis.TokenStream 
 	}
 	return input
 }
+
+// americanSpelling writes a British -ise or -yse word the American way
+// ("organisation" is "organization", "fertiliser" "fertilizer", "analysed"
+// "analyzed") before it is stemmed: calls use either spelling, and so do
+// glossaries and SMEs, and Porter stems the two apart. Words whose -ise is
+// not that suffix ("exercise", "enterprise", "promise", "likewise") stay.
+func americanSpelling(w []byte) []byte {
+	for _, sf := range spellingSuffixes {
+		if !bytes.HasSuffix(w, []byte(sf.uk)) {
+			continue
+		}
+		stem := w[:len(w)-len(sf.uk)]
+		if len(stem) < 3 || bytes.HasSuffix(stem, []byte("w")) || notIZE[string(stem)] {
+			return w
+		}
+		out := make([]byte, 0, len(w))
+		out = append(out, stem...)
+		return append(out, sf.us...)
+	}
+	return w
+}
+
+// spellingSuffixes, longest first; the stem before them keeps its letters.
+var spellingSuffixes = []struct{ uk, us string }{
+	{"isations", "izations"}, {"isation", "ization"}, {"isers", "izers"}, {"ising", "izing"},
+	{"iser", "izer"}, {"ised", "ized"}, {"ises", "izes"}, {"ise", "ize"},
+	{"ysers", "yzers"}, {"ysing", "yzing"}, {"yser", "yzer"}, {"ysed", "yzed"}, {"yse", "yze"},
+}
+
+// notIZE are the stems (before -ise) of words that are never written -ize.
+var notIZE = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`advert adv appra chast compr comprom conc dem desp dev disgu
+		enfranch enterpr exc exerc exorc expert franch improv imprec inc merchand parad prem prom rev
+		superv surm surpr telev pra cru bru prec treat repr chem circumc mort sunr upr`) {
+		m[w] = true
+	}
+	return m
+}()

@@ -11,18 +11,24 @@ import (
 )
 
 // TestAnalyzerSameAsEnglish checks that the caching analyzer gives exactly
-// the tokens of Bleve's English analyzer on the real calls, also when
-// used from several goroutines and a second time (stems from the cache).
+// the tokens of Bleve's English analyzer, British spellings written the
+// American way, on the real calls, also when used from several goroutines
+// and a second time (stems from the cache).
 func TestAnalyzerSameAsEnglish(t *testing.T) {
 	cache := registry.NewCache()
 	ours, err := cache.AnalyzerNamed(analyzerName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs, err := cache.AnalyzerNamed(en.AnalyzerName)
+	english, err := cache.AnalyzerNamed(en.AnalyzerName)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Bleve's English analyzer with americanSpelling before its stemmer.
+	e := english.(*analysis.DefaultAnalyzer)
+	n := len(e.TokenFilters)
+	filters := append(append(append([]analysis.TokenFilter{}, e.TokenFilters[:n-1]...), spellingFilter{}), e.TokenFilters[n-1])
+	theirs := &analysis.DefaultAnalyzer{CharFilters: e.CharFilters, Tokenizer: e.Tokenizer, TokenFilters: filters}
 	var texts []string
 	for _, c := range loadCalls(t) {
 		texts = append(texts, c.Title)
@@ -60,6 +66,15 @@ func TestAnalyzerSameAsEnglish(t *testing.T) {
 	}
 }
 
+type spellingFilter struct{}
+
+func (spellingFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, tok := range in {
+		tok.Term = americanSpelling(tok.Term)
+	}
+	return in
+}
+
 // TestSentenceRuleCache checks that cached eligibility rules are those of
 // parseSentence, for the first and the repeated sentences.
 func TestSentenceRuleCache(t *testing.T) {
@@ -78,5 +93,27 @@ func TestSentenceRuleCache(t *testing.T) {
 	}
 	if n < 1000 {
 		t.Fatalf("only %d sentences checked", n)
+	}
+}
+
+// TestAmericanSpelling: British -ise/-yse words stem as the American ones,
+// the words whose -ise is no such suffix stay as they are.
+func TestAmericanSpelling(t *testing.T) {
+	a := newMapping().AnalyzerNamed(analyzerName)
+	same := [][2]string{
+		{"organisation", "organization"}, {"fertilisers", "fertilizers"}, {"optimised", "optimized"},
+		{"prioritising", "prioritizing"}, {"analyse", "analyze"}, {"digitalisation", "digitalization"},
+		{"standardise", "standardize"}, {"catalysed", "catalyzed"},
+	}
+	for _, p := range same {
+		if x, y := analyze(a, p[0]).key(), analyze(a, p[1]).key(); x != y {
+			t.Errorf("%s stems to %q, %s to %q: want the same", p[0], x, p[1], y)
+		}
+	}
+	for _, w := range []string{"exercise", "enterprises", "promising", "otherwise", "crises", "analyses",
+		"premises", "advertising", "raised", "expertise", "compromised", "supervisor", "noise", "precise"} {
+		if got := string(americanSpelling([]byte(w))); got != w {
+			t.Errorf("americanSpelling(%q) = %q, want it unchanged", w, got)
+		}
 	}
 }

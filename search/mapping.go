@@ -21,7 +21,8 @@ import (
 // count facets on the entries kept in memory (see entryQuery), which is
 // faster; the call_id field finds the topics of a call id typed as text
 // (identifierQuery).
-const mappingVersion = 3
+// 4: British -ise/-yse spellings are indexed the American way (americanSpelling).
+const mappingVersion = 4
 
 // Field names of the index: the texts of a call, then its keyword (exact,
 // facetable), number and date fields.
