@@ -26,7 +26,7 @@ import (
 // the reason a person can check: the profile's phrase and the call's
 // sentence that are closest.
 const (
-	matchPool       = 30   // matches of each ranking fused, at least
+	matchPool       = 20   // matches of each ranking fused, at least
 	matchMeaningMin = 0.45 // the least meaning score of a call found by meaning only
 	matchMeaningTop = 40   // calls found by meaning considered
 	phraseMin       = 0.35 // the least cosine of a phrase and a sentence shown as a reason
