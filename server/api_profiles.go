@@ -342,12 +342,16 @@ func (s *Server) getMatches(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	body, err := s.matchesJSON(ctx, id, version, limit, func() (*funding.Profile, error) {
+	head, tail, err := s.matchesJSON(ctx, id, version, limit, func() (*funding.Profile, error) {
 		return s.store.Profile(ctx, id)
 	})
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	return c.Send(body)
+	// Copied into the response's pooled buffer: no answer-sized
+	// allocation per request.
+	c.Response().SetBody(head)
+	c.Response().AppendBodyString(tail)
+	return nil
 }

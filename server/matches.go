@@ -96,43 +96,43 @@ func (s *Server) matchesFor(ctx context.Context, p *funding.Profile, limit int) 
 // adds to the match list's key the curations stamp, so a new staff
 // curation shows at once. On a hit the profile itself is never loaded:
 // load runs only on a miss.
-func (s *Server) matchesJSON(ctx context.Context, profileID string, version int64, limit int, load func() (*funding.Profile, error)) ([]byte, error) {
+func (s *Server) matchesJSON(ctx context.Context, profileID string, version int64, limit int, load func() (*funding.Profile, error)) ([]byte, string, error) {
 	stamp, err := s.curationsStamp(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	key := fmt.Sprintf("%s:all:c%s", matchCacheKey(profileID, version, s.gen(), s.cfg.Now()), stamp)
 	// The key names everything the answer depends on, so a copy kept in
 	// this process is exactly as valid as the shared one: look here first
 	// and spare the Redis round trip.
 	if b, ok, _ := s.answers.Get(ctx, key); ok {
-		if out, ok := cutAnswer(b, limit); ok {
+		if head, tail, ok := cutParts(b, limit); ok {
 			s.metrics.cacheHits.Inc()
-			return out, nil
+			return head, tail, nil
 		}
 	}
 	if b, ok, err := s.cache.Get(ctx, key); err != nil {
 		s.health.failed("get", err)
 	} else if ok {
-		if out, ok := cutAnswer(b, limit); ok {
+		if head, tail, ok := cutParts(b, limit); ok {
 			s.metrics.cacheHits.Inc()
 			s.answers.Set(ctx, key, b, s.cfg.MatchTTL) //nolint:errcheck // in-process: never fails
-			return out, nil
+			return head, tail, nil
 		}
 	}
 	p, err := load()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	res, err := s.matchesFor(ctx, p, matchPoolSize)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	fresh := res.Cached
 	res.Cached = true
 	stored, err := encodeAnswer(res)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := s.cache.Set(ctx, key, stored, s.ttl()); err != nil {
 		s.health.failed("set", err)
@@ -142,7 +142,7 @@ func (s *Server) matchesJSON(ctx context.Context, profileID string, version int6
 	if !fresh {
 		out = bytes.Replace(out, []byte(`"cached":true,"matches":`), []byte(`"cached":false,"matches":`), 1)
 	}
-	return out, nil
+	return out, "", nil
 }
 
 // answerMagic starts a stored answer: this format, then the offsets where
@@ -187,38 +187,66 @@ func encodeAnswer(res matchesResponse) ([]byte, error) {
 // stored and must not be written to; false when stored is not in
 // encodeAnswer's form.
 func cutAnswer(stored []byte, limit int) ([]byte, bool) {
+	head, tail, ok := cutParts(stored, limit)
+	if !ok || tail == "" {
+		return head, ok
+	}
+	out := make([]byte, 0, len(head)+len(tail))
+	return append(append(out, head...), tail...), true
+}
+
+// cutParts is cutAnswer without the copy: the answer is head (a part of
+// stored, shared and never written to) followed by tail.
+func cutParts(stored []byte, limit int) (head []byte, tail string, ok bool) {
 	rest, ok := bytes.CutPrefix(stored, []byte(answerMagic))
 	if !ok {
-		return nil, false
+		return nil, "", false
 	}
 	line, body, ok := bytes.Cut(rest, []byte{'\n'})
 	if !ok {
-		return nil, false
+		return nil, "", false
 	}
-	var ends []int
-	if len(line) > 0 {
-		for f := range bytes.SplitSeq(line, []byte{','}) {
-			n, err := strconv.Atoi(string(f))
-			if err != nil || n > len(body) {
-				return nil, false
-			}
-			ends = append(ends, n)
+	// The offsets, read up to the limit's.
+	n, end := 0, 0
+	for f := range bytes.SplitSeq(line, []byte{','}) {
+		if len(line) == 0 {
+			break
+		}
+		v, ok := atoi(f)
+		if !ok || v > len(body) {
+			return nil, "", false
+		}
+		n++
+		if n == limit {
+			end = v
 		}
 	}
-	if limit >= len(ends) {
-		return body, true // whole: shared, and never written to
+	if limit >= n {
+		return body, "", true // whole
 	}
-	var end int
-	if limit > 0 {
-		end = ends[limit-1]
-	} else if i := bytes.Index(body, []byte(`"matches":[`)); i >= 0 {
+	if limit <= 0 {
+		i := bytes.Index(body, []byte(`"matches":[`))
+		if i < 0 {
+			return nil, "", false
+		}
 		end = i + len(`"matches":[`)
-	} else {
-		return nil, false
 	}
-	out := make([]byte, 0, end+2)
-	out = append(out, body[:end]...)
-	return append(out, "]}"...), true
+	return body[:end], "]}", true
+}
+
+// atoi reads a non-negative decimal number.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // curationsStamp is the store's curations stamp, read at most every two
