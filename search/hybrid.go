@@ -36,23 +36,20 @@ const (
 	semFloor = 10
 )
 
-// Fusion is how the words' and the meaning's rankings are fused.
-type Fusion int
+// fusion is how the words' and the meaning's rankings are fused.
+type fusion int
 
 const (
-	FuseWeighted   Fusion = iota // weighted sum of the scores (default)
-	FuseReciprocal               // reciprocal-rank fusion
+	fuseWeighted   fusion = iota // weighted sum of the scores (default)
+	fuseReciprocal               // reciprocal-rank fusion, measured beside it
 )
-
-// WithFusion sets the fusion of searches and matches (default FuseWeighted).
-func WithFusion(f Fusion) Option { return func(o *options) { o.fusion = f } }
 
 // fused is the fused score of a call at rank lr (from 0; -1 when absent)
 // of the words' ranking, with score ls of the best lmax, and at rank sr of
 // the meaning's with cosine ss.
 func (ix *Index) fused(lr int, ls, lmax float64, sr int, ss float64) float64 {
 	var f float64
-	if ix.opt.fusion == FuseReciprocal {
+	if ix.opt.fusion == fuseReciprocal {
 		if lr >= 0 {
 			f += (1 - fuseWeight) / float64(fuseK+lr+1)
 		}

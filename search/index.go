@@ -55,7 +55,7 @@ type options struct {
 	thesaurusPath string
 	now           func() time.Time
 	batchSize     int
-	fusion        Fusion
+	fusion        fusion
 }
 
 // WithLockTimeout sets how long Open waits for another process to let go of

@@ -139,12 +139,12 @@ func relevance(t *testing.T, ix *Index, set relevanceSet, verbose bool) map[stri
 	}
 	// The other fusion, measured beside the default (tests of this
 	// package do not run in parallel: the index is not shared meanwhile).
-	defer func(f Fusion) { ix.opt.fusion = f }(ix.opt.fusion)
+	defer func(f fusion) { ix.opt.fusion = f }(ix.opt.fusion)
 	for _, c := range set.Profiles {
 		p := c.Profile
-		ix.opt.fusion = FuseReciprocal
+		ix.opt.fusion = fuseReciprocal
 		add("match", "rrf", relevanceGroup(c.Lang, c.Style), firstWanted(matchIDs(&p), c.Want))
-		ix.opt.fusion = FuseWeighted
+		ix.opt.fusion = fuseWeighted
 		got := matchIDs(&p)
 		rank := firstWanted(got, c.Want)
 		add("match", "callmatch", relevanceGroup(c.Lang, c.Style), rank)
@@ -156,9 +156,9 @@ func relevance(t *testing.T, ix *Index, set relevanceSet, verbose bool) map[stri
 		add("match", "bm25", relevanceGroup(c.Lang, c.Style), firstWanted(plainBM25(t, ix, text, profileFilter(&p, horizon)), c.Want))
 	}
 	for _, c := range set.Queries {
-		ix.opt.fusion = FuseReciprocal
+		ix.opt.fusion = fuseReciprocal
 		add("search", "rrf", relevanceGroup(c.Lang, c.Style), firstWanted(searchIDs(c.Q), c.Want))
-		ix.opt.fusion = FuseWeighted
+		ix.opt.fusion = fuseWeighted
 		got := searchIDs(c.Q)
 		rank := firstWanted(got, c.Want)
 		add("search", "callmatch", relevanceGroup(c.Lang, c.Style), rank)

@@ -224,15 +224,6 @@ func newCallVecs(t *vectors.Table, d *document) *callVecs {
 	return cv
 }
 
-// wholeVector returns the dequantized whole vector.
-func (cv *callVecs) wholeVector() []float32 {
-	v := make([]float32, len(cv.doc))
-	for i, x := range cv.doc {
-		v[i] = float32(x) * cv.docScale
-	}
-	return v
-}
-
 // apply sets what depends on the centre c.
 func (cv *callVecs) apply(c *centre) {
 	dims := len(cv.doc)
