@@ -181,13 +181,15 @@ func sentenceTRL(sentence string) *funding.TRL {
 }
 
 // splitSentences cuts a line after '.', '!' or '?' followed by a space and
-// an upper-case letter or digit, which keeps "e.g. the" and "TRL 5.5" whole.
+// an upper-case letter, a digit or a footnote mark ("[1]"), which keeps
+// "e.g. the" and "TRL 5.5" whole.
 func splitSentences(line string) []string {
 	var out []string
 	start := 0
 	rs := []rune(line)
 	for i := 0; i < len(rs)-2; i++ {
-		if (rs[i] == '.' || rs[i] == '!' || rs[i] == '?') && rs[i+1] == ' ' && (unicode.IsUpper(rs[i+2]) || unicode.IsDigit(rs[i+2])) {
+		footnote := rs[i+2] == '[' && i+3 < len(rs) && unicode.IsDigit(rs[i+3]) // "... Annex B. [1] https://..."
+		if (rs[i] == '.' || rs[i] == '!' || rs[i] == '?') && rs[i+1] == ' ' && (unicode.IsUpper(rs[i+2]) || unicode.IsDigit(rs[i+2]) || footnote) {
 			if s := strings.TrimSpace(string(rs[start : i+1])); s != "" {
 				out = append(out, s)
 			}

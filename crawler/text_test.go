@@ -49,6 +49,8 @@ func TestExtractTRL(t *testing.T) {
 		{"Intro. Activities are expected to achieve TRL 5-6 by the end of the project. Other.",
 			&funding.TRL{Min: 5, Max: 6, Sentence: "Activities are expected to achieve TRL 5-6 by the end of the project."}},
 		{"Projects should reach TRL 4 to 6.", &funding.TRL{Min: 4, Max: 6, Sentence: "Projects should reach TRL 4 to 6."}},
+		{"Activities are expected to achieve TRL 6-7 by the end of the project – see General Annex B. [1] https://research-and-innovation.ec.europa.eu/x[2] https://example.eu/y",
+			&funding.TRL{Min: 6, Max: 7, Sentence: "Activities are expected to achieve TRL 6-7 by the end of the project – see General Annex B."}},
 		{"Solutions at Technology Readiness Level 6 are expected.", &funding.TRL{Min: 6, Max: 6, Sentence: "Solutions at Technology Readiness Level 6 are expected."}},
 		{"Activities are expected to start at TRL 4-5 and achieve TRL 7-8 by the end of the project.",
 			&funding.TRL{Min: 4, Max: 8, Sentence: "Activities are expected to start at TRL 4-5 and achieve TRL 7-8 by the end of the project."}},
