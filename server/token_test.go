@@ -139,3 +139,39 @@ func TestSearchPageSaysWhatItCorrected(t *testing.T) {
 		t.Error("a correctly spelled search says it corrected something")
 	}
 }
+
+// TestSearchPageSaysHowItUnderstood: a Dutch search says what it searched
+// in English, a rare word which words it also searched by meaning, and a
+// search no call holds every word of says the hits come closest, in the
+// page's language.
+func TestSearchPageSaysHowItUnderstood(t *testing.T) {
+	s, _ := pageServer(t)
+	hint := func(body, id string) string {
+		m := regexp.MustCompile(`(?s)<p class="hint" id="` + id + `">(.*?)</p>`).FindStringSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	a := newClient(t, s).get("/?q=kwantumveilige+versleuteling&lang=nl")
+	if h := hint(a.body, "translated"); !strings.Contains(h, "versleuteling") || !strings.Contains(h, "encryption") || !strings.Contains(h, "In het Engels") {
+		t.Errorf("translated hint = %q, want the Dutch word, its English, in Dutch", h)
+	}
+	if strings.Contains(text(a.body), "Geen enkele oproep past") {
+		t.Error("a Dutch search found nothing")
+	}
+	if h := hint(newClient(t, s).get("/?q=hackers").body, "related"); !strings.Contains(h, "hackers") {
+		t.Errorf("related hint = %q, want the words searched for hackers", h)
+	}
+	if h := hint(newClient(t, s).get("/?q=cybersecurity+banana&lang=fr").body, "closest"); !strings.Contains(h, "Aucun appel") {
+		t.Errorf("closest hint = %q, want the French sentence", h)
+	}
+	for _, q := range []string{"cybersecurity", "cloud+security"} {
+		body := newClient(t, s).get("/?q=" + q).body
+		for _, id := range []string{"translated", "closest"} {
+			if h := hint(body, id); h != "" {
+				t.Errorf("search %s: hint %s = %q, want none", q, id, h)
+			}
+		}
+	}
+}
