@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -22,7 +23,7 @@ import (
 //
 // Two fusions were measured on the relevance sets (README): a weighted sum
 // of the words' score relative to the best hit and of the meaning's cosine
-// (the default: slightly ahead), and reciprocal-rank fusion.
+// (the default, chosen on the development set), and reciprocal-rank fusion.
 const (
 	fuseK      = 60  // reciprocal rank: 1/(fuseK+rank)
 	fuseWeight = 0.5 // the meaning's share of the fused score
@@ -192,8 +193,8 @@ func (ix *Index) matching(ctx context.Context, text query.Query, rs []ranked) (m
 }
 
 // scoreNear scores the first hits again for the pairs of words that stand
-// side by side in the text and in the call (in its title, keywords, scope
-// or expected outcome), and orders them by it. It reads the term locations
+// side by side in the text and in the call (in any text field but the
+// conditions), and orders them by it. It reads the term locations
 // of those hits only: phrase searches over the whole index cost far more.
 func (ix *Index) scoreNear(ctx context.Context, pairs [][2]string, hits []ranked) error {
 	if len(pairs) == 0 || len(hits) < 2 {
@@ -314,7 +315,7 @@ func (ix *Index) vecEntries() []*entry {
 			list = append(list, e)
 		}
 	}
-	slices.SortFunc(list, func(a, b *entry) int { return cmpString(a.id, b.id) })
+	slices.SortFunc(list, func(a, b *entry) int { return strings.Compare(a.id, b.id) })
 	ix.vecList.Store(&entryList{version: ix.callsVersion, entries: list})
 	return list
 }
@@ -332,18 +333,8 @@ func sortRanked(rs []ranked) {
 		case a.score < b.score:
 			return 1
 		}
-		return cmpString(a.e.id, b.e.id)
+		return strings.Compare(a.e.id, b.e.id)
 	})
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // fuse merges the rankings (see fused).

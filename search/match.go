@@ -689,15 +689,7 @@ func samePositions(a, b bsearch.ArrayPositions) bool {
 // byte range [start, end) of its element arr: the keyword itself, the
 // title, or the sentence of a section.
 func passageOf(v any, arr, start, end int, field string) string {
-	var text string
-	switch x := v.(type) {
-	case string:
-		text = x
-	case []any:
-		if arr < len(x) {
-			text, _ = x[arr].(string)
-		}
-	}
+	text := storedText(v, arr)
 	if text == "" || start > len(text) {
 		return ""
 	}
@@ -705,6 +697,21 @@ func passageOf(v any, arr, start, end int, field string) string {
 		return text
 	}
 	return sentenceAt(text, start, min(end, len(text)))
+}
+
+// storedText is element arr of a stored field value (a string, or a
+// list of them for a multi-valued field).
+func storedText(v any, arr int) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		if arr < len(x) {
+			s, _ := x[arr].(string)
+			return s
+		}
+	}
+	return ""
 }
 
 func reasonText(s source, field, passage string) string {

@@ -232,15 +232,7 @@ func (ix *Index) explainMeaning(ctx context.Context, pm *profileMeaning, cands [
 
 // partText is the text of a part of a call from its stored field.
 func partText(v any, ref partRef) string {
-	var text string
-	switch x := v.(type) {
-	case string:
-		text = x
-	case []any:
-		if int(ref.arr) < len(x) {
-			text, _ = x[ref.arr].(string)
-		}
-	}
+	text := storedText(v, int(ref.arr))
 	if ref.field == fieldTitle {
 		return text
 	}

@@ -209,14 +209,10 @@ func (ix *Index) highlight(ctx context.Context, text query.Query, hits []Hit) er
 }
 
 func (ix *Index) hit(h *bsearch.DocumentMatch, now time.Time) Hit {
-	hit := Hit{ID: h.ID, Score: h.Score}
 	if e := ix.calls[h.ID]; e != nil {
-		hit.Title, hit.Programme, hit.URL = e.title, e.programme, e.url
-		hit.Status = e.dates().StatusAt(now)
-		hit.Deadline = e.dates().NextDeadline(now)
-		hit.BudgetMin, hit.BudgetMax = e.budgetMin, e.budgetMax
+		return ix.entryHit(e, h.Score, now)
 	}
-	return hit
+	return Hit{ID: h.ID, Score: h.Score}
 }
 
 // setFragments sets the highlights and snippets of a hit.
