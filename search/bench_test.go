@@ -52,10 +52,15 @@ var (
 func benchIndex(b *testing.B) *Index {
 	calls := tenThousandCalls(b)
 	benchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "callmatch-bench-")
-		if err != nil {
-			benchErr = err
-			return
+		// CALLMATCH_BENCH_INDEX keeps the index in a folder between runs
+		// (profiling by hand); by default each run builds its own.
+		dir := os.Getenv("CALLMATCH_BENCH_INDEX")
+		if dir == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "callmatch-bench-"); err != nil {
+				benchErr = err
+				return
+			}
 		}
 		benchIx, benchErr = Open(context.Background(), dir, &fakeSource{calls: calls}, discard(), WithClock(clock))
 	})
