@@ -190,5 +190,26 @@ func BenchmarkMeaningMemory(b *testing.B) {
 			n += len(v.doc) + 4*len(v.dc) + len(v.parts) + 4*(len(v.scales)+len(v.pm)+len(v.norm)) + 16*len(v.refs)
 		}
 	}
+	ix.mu.RLock()
+	n += 4 * len(ix.vecEntries().whole)
+	ix.mu.RUnlock()
 	b.ReportMetric(float64(n)/(1<<20), "calls-MB")
+}
+
+// BenchmarkByMeaning ranks 10,000 calls by meaning for a query (the
+// first, whole-vector pass over every call and the passages of the best).
+func BenchmarkByMeaning(b *testing.B) {
+	ix := benchIndex(b)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	sq := newSemQuery(embed(ix.vec, "protecting satellites from hackers"), ix.centre)
+	if sq == nil {
+		b.Fatal("no vector")
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if len(ix.byMeaning(sq, nil, semPool)) == 0 {
+			b.Fatal("nothing")
+		}
+	}
 }

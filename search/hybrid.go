@@ -10,6 +10,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"callmatch/search/vectors"
 )
 
 // Searches by relevance fuse two rankings of the calls that pass the
@@ -254,11 +256,13 @@ func (ix *Index) scoreNear(ctx context.Context, pairs [][2]string, hits []ranked
 // (read).
 func (ix *Index) byMeaning(sq *semQuery, keep func(*entry) bool, pool int) []ranked {
 	top := make(topRanked, 0, pool+1)
-	for _, e := range ix.vecEntries() {
+	list := ix.vecEntries()
+	dims := len(sq.vc)
+	for i, e := range list.entries {
 		if keep != nil && !keep(e) {
 			continue
 		}
-		s := float64(sq.whole(e.vecs))
+		s := float64(vectors.Dot(sq.vc, list.whole[i*dims:(i+1)*dims]))
 		if len(top) == pool && s <= top[0].score {
 			continue
 		}
@@ -303,11 +307,13 @@ func (h *topRanked) Pop() any {
 	return x
 }
 
-// vecEntries lists the entries that have vectors, from a cache that lasts
-// as long as the entries do. The caller holds ix.mu (read).
-func (ix *Index) vecEntries() []*entry {
+// vecEntries lists the entries that have vectors, with their whole
+// vectors side by side (the first ranking reads them all, in order), from
+// a cache that lasts as long as the entries do. The caller holds ix.mu
+// (read).
+func (ix *Index) vecEntries() *entryList {
 	if c := ix.vecList.Load(); c != nil && c.version == ix.callsVersion {
-		return c.entries
+		return c
 	}
 	list := make([]*entry, 0, len(ix.calls))
 	for _, e := range ix.calls {
@@ -316,13 +322,22 @@ func (ix *Index) vecEntries() []*entry {
 		}
 	}
 	slices.SortFunc(list, func(a, b *entry) int { return strings.Compare(a.id, b.id) })
-	ix.vecList.Store(&entryList{version: ix.callsVersion, entries: list})
-	return list
+	c := &entryList{version: ix.callsVersion, entries: list}
+	if len(list) > 0 {
+		dims := len(list[0].vecs.dc)
+		c.whole = make([]float32, 0, len(list)*dims)
+		for _, e := range list {
+			c.whole = append(c.whole, e.vecs.dc...)
+		}
+	}
+	ix.vecList.Store(c)
+	return c
 }
 
 type entryList struct {
 	version uint64
 	entries []*entry
+	whole   []float32 // the entries' dc, one after the other
 }
 
 func sortRanked(rs []ranked) {

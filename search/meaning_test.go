@@ -4,8 +4,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"callmatch/funding"
+	"callmatch/search/vectors"
 )
 
 // TestSearchNoDeadEnds: a query with a word the calls or their neighbours
@@ -155,4 +157,45 @@ func matchIDs(ms []funding.Match) []string {
 		out = append(out, m.CallID)
 	}
 	return out
+}
+
+// TestSemWordsSplitsLikeUnicode checks the ASCII fast path of semWords
+// against the plain rule: words are runs of Unicode letters and digits,
+// lower-cased.
+func TestSemWordsSplitsLikeUnicode(t *testing.T) {
+	tab, err := vectors.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := func(text string) []int32 {
+		var out []int32
+		words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		for _, w := range words {
+			if len(w) > 64 {
+				continue
+			}
+			w = strings.Map(unicode.ToLower, w)
+			if stopWords[w] {
+				continue
+			}
+			if id := tab.ID(w); id >= 0 {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	for _, text := range []string{
+		"Post-Quantum Cryptography (PQC) for SMEs, 2027.",
+		"Détection d'intrusion: café, naïve ÉCOLE; Straße",
+		"AI\u00a0act\tand\nGDPR… “quoted” words—dash",
+		"invalid \xff\xfe bytes between words",
+		strings.Repeat("x", 70) + " security " + strings.Repeat("é", 40),
+		"", "   ", "ÀÉÎ mixed ASCIIandÜnicode42",
+	} {
+		var got []int32
+		semWords(tab, text, func(id int32, _ float32) { got = append(got, id) })
+		if want := plain(text); !slices.Equal(got, want) {
+			t.Errorf("semWords(%q) = %v, want %v", text, got, want)
+		}
+	}
 }

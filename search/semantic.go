@@ -64,6 +64,7 @@ type centre struct {
 func semWords(t *vectors.Table, text string, fn func(id int32, w float32)) {
 	var buf [64]byte
 	start := -1
+	ascii := true // the word so far is ASCII: lower-cased byte by byte
 	flush := func(end int) {
 		if start < 0 {
 			return
@@ -74,8 +75,18 @@ func semWords(t *vectors.Table, text string, fn func(id int32, w float32)) {
 			return
 		}
 		b := buf[:0]
-		for _, r := range w {
-			b = utf8.AppendRune(b, unicode.ToLower(r))
+		if ascii {
+			for i := 0; i < len(w); i++ {
+				c := w[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b = append(b, c)
+			}
+		} else {
+			for _, r := range w {
+				b = utf8.AppendRune(b, unicode.ToLower(r))
+			}
 		}
 		if stopWords[string(b)] {
 			return
@@ -84,17 +95,40 @@ func semWords(t *vectors.Table, text string, fn func(id int32, w float32)) {
 			fn(id, t.Weight(id))
 		}
 	}
-	for i, r := range text {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if asciiWord[c] {
+				if start < 0 {
+					start, ascii = i, true
+				}
+			} else {
+				flush(i)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			if start < 0 {
 				start = i
 			}
-			continue
+			ascii = false
+		} else {
+			flush(i)
 		}
-		flush(i)
+		i += size
 	}
 	flush(len(text))
 }
+
+// asciiWord tells the ASCII letters and digits.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
 
 // stopWords are Bleve's English stop words.
 var stopWords = func() map[string]bool {
@@ -200,9 +234,11 @@ func newCallVecs(t *vectors.Table, d *document) *callVecs {
 		}
 		semWords(t, p.text, func(id int32, wt float32) {
 			t.AddTo(v, id, wt)
-			t.AddTo(whole, id, wt*w)
 			n++
 		})
+		for j, x := range v { // the whole call: every part's words, once
+			whole[j] += w * x
+		}
 		if n < 2 && i > 0 {
 			continue
 		}
