@@ -243,16 +243,30 @@ func (ix *Index) Match(ctx context.Context, p *funding.Profile, o MatchOptions) 
 	if len(srcs) == 0 && pm == nil {
 		return []funding.Match{}, nil
 	}
+	// The ranking by meaning reads only the vectors in memory: it runs
+	// beside the search by words.
+	var sem chan []semCandidate
+	if pm != nil {
+		sem = make(chan []semCandidate, 1)
+		go func() {
+			ix.mu.RLock()
+			defer ix.mu.RUnlock()
+			sem <- ix.byMeaningMatches(pm, p, o.Now, horizon)
+		}()
+	}
 	var out []funding.Match
 	if len(srcs) > 0 {
 		var err error
 		if out, err = ix.matchWords(ctx, p, srcs, o.Now, horizon, pool); err != nil {
+			if sem != nil {
+				<-sem
+			}
 			return nil, err
 		}
 	}
 	if pm != nil {
 		var err error
-		if out, err = ix.withMeaning(ctx, pm, p, out, o.Now, horizon); err != nil {
+		if out, err = ix.withMeaning(ctx, pm, p, out, <-sem, o.Now); err != nil {
 			return nil, err
 		}
 	}
@@ -304,12 +318,12 @@ func (ix *Index) matchWords(ctx context.Context, p *funding.Profile, srcs []sour
 }
 
 // withMeaning fuses the matches by words (best first) with the calls
-// ranked by meaning, by reciprocal rank; calls found by meaning only are
-// added when they are close enough and a phrase of the profile explains them.
-func (ix *Index) withMeaning(ctx context.Context, pm *profileMeaning, p *funding.Profile, words []funding.Match, now, horizon time.Time) ([]funding.Match, error) {
+// ranked by meaning (sem, see byMeaningMatches and fused); calls found by
+// meaning only are added when they are close enough and a phrase of the
+// profile explains them.
+func (ix *Index) withMeaning(ctx context.Context, pm *profileMeaning, p *funding.Profile, words []funding.Match, sem []semCandidate, now time.Time) ([]funding.Match, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	sem := ix.byMeaningMatches(pm, p, now, horizon)
 	have := make(map[string]int, len(words))
 	for i, m := range words {
 		have[m.CallID] = i
