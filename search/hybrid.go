@@ -136,23 +136,15 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 		sem = sem[:n]
 	}
 	// The calls found by meaning that the words did not find count in the
-	// total and the facets too.
+	// total and the facets too. The words' hits hold every call the text
+	// matches when there are fewer than depth; with more, the meaning
+	// only orders those hits (meaningOf).
 	inLex := make(map[*entry]bool, len(lex))
 	for _, r := range lex {
 		inLex[r.e] = true
 	}
-	var unknown []ranked
 	for _, r := range sem {
 		if !inLex[r.e] {
-			unknown = append(unknown, r)
-		}
-	}
-	found, err := ix.matching(ctx, text, unknown)
-	if err != nil {
-		return Result{}, err
-	}
-	for _, r := range unknown {
-		if !found[r.e.id] {
 			fc.add(r.e)
 			total++
 		}
@@ -169,27 +161,6 @@ func (ix *Index) searchByRelevance(ctx context.Context, q Query, tq textQuery, k
 		if err := ix.highlight(ctx, text, out.Hits); err != nil {
 			return Result{}, err
 		}
-	}
-	return out, nil
-}
-
-// matching tells which of the calls text matches.
-func (ix *Index) matching(ctx context.Context, text query.Query, rs []ranked) (map[string]bool, error) {
-	if len(rs) == 0 {
-		return nil, nil
-	}
-	ids := make([]string, len(rs))
-	for i, r := range rs {
-		ids[i] = r.e.id
-	}
-	q := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), text)
-	res, err := ix.alias.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, len(ids), 0, false))
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	out := make(map[string]bool, len(res.Hits))
-	for _, h := range res.Hits {
-		out[h.ID] = true
 	}
 	return out, nil
 }
