@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,11 +19,16 @@ import (
 // tenThousandCalls makes 10,000 calls from the real ones: the originals and
 // varied copies (ids, titles, deadlines, budgets), so that statuses and
 // ranges spread as in a real corpus.
-func tenThousandCalls(tb testing.TB) []funding.Call {
+func tenThousandCalls(tb testing.TB) []funding.Call { return manyCalls(tb, 10_000) }
+
+// manyCalls makes n calls from the real ones (see tenThousandCalls).
+// Past the first copies, a copy also takes a section from another call,
+// so that texts do not simply repeat.
+func manyCalls(tb testing.TB, n int) []funding.Call {
 	real := loadCalls(tb)
 	variants := []string{"pilot", "phase 2", "scale-up", "for regions", "2028", "SME track", "Western Balkans", "coordination"}
-	out := make([]funding.Call, 0, 10_000)
-	for i := 0; len(out) < 10_000; i++ {
+	out := make([]funding.Call, 0, n)
+	for i := 0; len(out) < n; i++ {
 		c := real[i%len(real)]
 		if i >= len(real) {
 			v := i / len(real)
@@ -36,6 +42,12 @@ func tenThousandCalls(tb testing.TB) []funding.Call {
 			factor := []float64{0.5, 0.75, 1, 1.5, 2}[i%5]
 			c.Budget.MinContribution = int64(float64(c.Budget.MinContribution) * factor)
 			c.Budget.MaxContribution = int64(float64(c.Budget.MaxContribution) * factor)
+			if v >= 16 { // beyond the first 10,000: mixed texts
+				other := real[(i*7+v)%len(real)]
+				if len(other.Sections) > 0 {
+					c.Sections = append(slices.Clone(c.Sections), other.Sections[v%len(other.Sections)])
+				}
+			}
 		}
 		c.ContentHash = fmt.Sprintf("bench-%d", i)
 		out = append(out, c)
@@ -212,4 +224,68 @@ func BenchmarkByMeaning(b *testing.B) {
 			b.Fatal("nothing")
 		}
 	}
+}
+
+// BenchmarkScale100k measures what grows with the corpus on 100,000 calls
+// (every programme of the EU, about ten times the 10,000 of the other
+// benchmarks): the index build, searches (the texts of
+// BenchmarkSearchVsPostgres), uncached matches (benchProfiles) and the
+// memory of the process (Go heap in use and resident set after a GC).
+// It takes minutes; run it alone:
+//
+//	go test -run '^$' -bench Scale100k -benchtime 1x -timeout 60m ./search
+func BenchmarkScale100k(b *testing.B) {
+	calls := manyCalls(b, 100_000)
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		ix, err := Open(ctx, b.TempDir(), &fakeSource{calls: calls}, discard(), WithClock(clock))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "index-s")
+		var lat []time.Duration
+		for j := 0; j < 10*len(pgBenchTexts); j++ {
+			t0 := time.Now()
+			if _, err := ix.Search(ctx, Query{Text: pgBenchTexts[j%len(pgBenchTexts)], Now: testNow}); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "search-p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "search-p99-ms")
+		lat = lat[:0]
+		for j := 0; j < 10*len(benchProfiles); j++ {
+			t0 := time.Now()
+			if _, err := ix.Match(ctx, benchProfiles[j%len(benchProfiles)], MatchOptions{Now: testNow}); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "match-p50-ms")
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+		b.ReportMetric(residentMB(), "rss-MB")
+		ix.Close()
+	}
+}
+
+// residentMB is the resident set of the process (Linux), 0 elsewhere.
+func residentMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb float64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }
