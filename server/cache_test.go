@@ -8,20 +8,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"callmatch/cluster"
 	"callmatch/funding"
 	"callmatch/store/storetest"
 )
 
-func redisCacheAt(t testing.TB, addr string) *RedisCache {
+// redisCacheAt is the shared cache of the instances, as serve builds it.
+func redisCacheAt(t testing.TB, addr string) Cache {
 	t.Helper()
-	opt, err := RedisOptions("redis://" + addr + "/0")
+	c, err := cluster.NewRedisCache("redis://" + addr + "/0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	redis.SetLogger(silentRedis{})
-	c := NewRedisCache(redis.NewClient(opt))
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -187,7 +185,3 @@ func TestMemoryCacheWithoutRedis(t *testing.T) {
 		t.Errorf("readyz cache = %+v, want ok with a note that it is in-process", c)
 	}
 }
-
-type silentRedis struct{}
-
-func (silentRedis) Printf(context.Context, string, ...any) {}
