@@ -60,7 +60,7 @@ func unsubscribeKey(ctx context.Context, cfg Config, st *store.Store) (string, e
 // unsubKey is unsubscribeKey's. mailer may be nil for a dry run.
 func newDigestRunner(cfg Config, st *store.Store, ix *search.Index, unsubKey string, mailer digest.Mailer, logger *slog.Logger) (*digest.Runner, error) {
 	return digest.New(digest.Config{BaseURL: cfg.BaseURL, SecretKey: unsubKey},
-		digest.StoreAdapter{Store: st}, digestMatcher{index: ix, store: st}, mailer, logger)
+		st, digestMatcher{index: ix, store: st}, mailer, logger)
 }
 
 func newMailer(cfg Config) (digest.Mailer, error) {

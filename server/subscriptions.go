@@ -53,9 +53,9 @@ type subscriptionInput struct {
 
 // subscription validates the request and returns the subscription it asks
 // for, without its token. Errors are *funding.ValidationError (400).
-func (in subscriptionInput) subscription(defaultLang string) (store.Subscription, error) {
+func (in subscriptionInput) subscription(defaultLang string) (funding.Subscription, error) {
 	bad := func(field, msg string) error { return &funding.ValidationError{Field: field, Message: msg} }
-	sub := store.Subscription{Email: in.Email, ProfileID: in.ProfileID, Frequency: in.Frequency,
+	sub := funding.Subscription{Email: in.Email, ProfileID: in.ProfileID, Frequency: in.Frequency,
 		Weekday: defaultDigestWeekday, Hour: defaultDigestHour, Timezone: in.Timezone, Language: in.Language}
 	switch {
 	case in.Email == "":
@@ -66,7 +66,7 @@ func (in subscriptionInput) subscription(defaultLang string) (store.Subscription
 		return sub, bad("profile_id", "is required")
 	case !validID(in.ProfileID):
 		return sub, bad("profile_id", "is not a profile identifier")
-	case in.Frequency != store.FrequencyDaily && in.Frequency != store.FrequencyWeekly:
+	case in.Frequency != funding.FrequencyDaily && in.Frequency != funding.FrequencyWeekly:
 		return sub, bad("frequency", "must be daily or weekly")
 	}
 	if in.Weekday != nil {
@@ -143,7 +143,7 @@ func validTimezone(name string) bool {
 // address's other subscriptions to the same profile (confirmSubscription).
 // When the address had too many confirmation e-mails lately, nothing is
 // done and retry says when to come back.
-func (s *Server) subscribe(c *fiber.Ctx, p *funding.Profile, sub store.Subscription) (retry time.Duration, err error) {
+func (s *Server) subscribe(c *fiber.Ctx, p *funding.Profile, sub funding.Subscription) (retry time.Duration, err error) {
 	if !p.Confirmed {
 		return 0, errPendingProfile
 	}
@@ -218,11 +218,11 @@ var confirmHTML = template.Must(template.New("mail").Parse(`<!doctype html>
 
 // confirmationMessage composes the double opt-in e-mail, in the
 // subscriber's language: plain text and simple HTML.
-func (s *Server) confirmationMessage(sub store.Subscription, profileName, token string, now time.Time) (digest.Message, error) {
+func (s *Server) confirmationMessage(sub funding.Subscription, profileName, token string, now time.Time) (digest.Message, error) {
 	lang := sub.Language
 	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
 	intro := t("subscribe.mail.intro_daily", profileName)
-	if sub.Frequency == store.FrequencyWeekly {
+	if sub.Frequency == funding.FrequencyWeekly {
 		intro = t("subscribe.mail.intro_weekly", profileName)
 	}
 	data := struct {
@@ -255,13 +255,13 @@ func (s *Server) confirmationMessage(sub store.Subscription, profileName, token 
 
 // scheduleText says when a subscription's digests go out, in lang:
 // "every day at 08:00 (Europe/Brussels)".
-func (s *Server) scheduleText(lang string, sub store.Subscription) string {
+func (s *Server) scheduleText(lang string, sub funding.Subscription) string {
 	at := fmt.Sprintf("%02d:00", sub.Hour)
 	tz := sub.Timezone
 	if tz == "" {
 		tz = digest.DefaultTimezone
 	}
-	if sub.Frequency == store.FrequencyWeekly {
+	if sub.Frequency == funding.FrequencyWeekly {
 		return s.views.T(lang, "digests.schedule_weekly", s.views.T(lang, "weekday."+strconv.Itoa(int(sub.Weekday))), at, tz)
 	}
 	return s.views.T(lang, "digests.schedule_daily", at, tz)
@@ -277,7 +277,7 @@ const (
 	subEnded   = "ended"   // unsubscribed
 )
 
-func (s *Server) subscriptionState(sub store.Subscription) string {
+func (s *Server) subscriptionState(sub funding.Subscription) string {
 	now := s.cfg.Now()
 	switch {
 	case sub.UnsubscribedAt != nil:
@@ -299,7 +299,7 @@ func (s *Server) subscriptionState(sub store.Subscription) string {
 // latest confirmed settings replace the earlier ones, so that no address
 // gets one profile's digest twice. Only a pending subscription is
 // confirmed; ok is false for an unknown token or one that expired or ended.
-func (s *Server) confirmSubscription(ctx context.Context, token string) (sub store.Subscription, ok bool, err error) {
+func (s *Server) confirmSubscription(ctx context.Context, token string) (sub funding.Subscription, ok bool, err error) {
 	sub, err = s.store.SubscriptionByToken(ctx, hashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return sub, false, nil
