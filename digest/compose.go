@@ -21,7 +21,7 @@ import (
 	"callmatch/funding"
 )
 
-//go:embed templates/digest.html.tmpl templates/digest.txt.tmpl
+//go:embed templates/digest.html.tmpl templates/digest.txt.tmpl templates/notice.html.tmpl templates/notice.txt.tmpl
 var templateFiles embed.FS
 
 // Message is a composed e-mail, ready for a Mailer.

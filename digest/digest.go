@@ -17,6 +17,10 @@
 // Runner.RunDue ties them together: plan what is due, then claim -> send ->
 // mark every pending digest of the outbox. See runner.go for the
 // exactly-once rules.
+//
+// The server's system e-mails (sign-in links, profile and subscription
+// confirmations) are Notices: ComposeNotice renders them with the notice
+// templates beside the digest's, and the same Mailer sends them.
 package digest
 
 import (

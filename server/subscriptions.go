@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -198,6 +197,11 @@ func (s *Server) mailHost() string {
 	return "localhost"
 }
 
+// notice is a system e-mail of this server to an address, in lang.
+func (s *Server) notice(kind, to, lang string, now time.Time) digest.Notice {
+	return digest.Notice{Kind: kind, From: s.mailFrom(), To: to, Domain: s.mailHost(), Lang: lang, Date: now}
+}
+
 func (s *Server) mailFrom() string {
 	if s.cfg.MailFrom != "" {
 		return s.cfg.MailFrom
@@ -205,19 +209,8 @@ func (s *Server) mailFrom() string {
 	return "callmatch <noreply@" + s.mailHost() + ">"
 }
 
-var confirmHTML = template.Must(template.New("mail").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body style="font-family:sans-serif;color:#1b1f24;max-width:36rem">
-<p>{{.Hello}}</p>
-<p>{{.Intro}}</p>
-<p>{{.When}}</p>
-<p><a href="{{.URL}}" style="background:#003399;color:#fff;padding:.5rem 1rem;border-radius:4px;text-decoration:none;display:inline-block">{{.Button}}</a></p>
-<p style="color:#5a6270;font-size:.9rem">{{.Expiry}}</p>
-<p style="color:#5a6270;font-size:.9rem">{{.Ignore}}</p>
-</body></html>`))
-
 // confirmationMessage composes the double opt-in e-mail, in the
-// subscriber's language: plain text and simple HTML.
+// subscriber's language.
 func (s *Server) confirmationMessage(sub funding.Subscription, profileName, token string, now time.Time) (digest.Message, error) {
 	lang := sub.Language
 	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
@@ -225,32 +218,12 @@ func (s *Server) confirmationMessage(sub funding.Subscription, profileName, toke
 	if sub.Frequency == funding.FrequencyWeekly {
 		intro = t("subscribe.mail.intro_weekly", profileName)
 	}
-	data := struct {
-		Lang, Subject, Hello, Intro, When, Button, URL, Expiry, Ignore string
-	}{
-		Lang: lang, Subject: t("subscribe.mail.subject"), Hello: t("mail.hello"), Intro: intro,
-		When:   t("subscribe.when", s.scheduleText(lang, sub)),
-		Button: t("subscribe.mail.button"), URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/subscriptions/confirm/" + token,
-		Expiry: t("subscribe.mail.expiry", int(confirmTTL/(24*time.Hour))), Ignore: t("subscribe.mail.ignore"),
-	}
-	var text strings.Builder
-	fmt.Fprintf(&text, "%s\n\n%s\n%s\n\n%s:\n%s\n\n%s\n\n%s\n\n-- \ncallmatch\n",
-		data.Hello, data.Intro, data.When, data.Button, data.URL, data.Expiry, data.Ignore)
-	var html strings.Builder
-	if err := confirmHTML.Execute(&html, data); err != nil {
-		return digest.Message{}, err
-	}
-	host := s.mailHost()
-	return digest.Message{
-		MessageID: "subscribe." + strings.ToLower(newSecret(12)) + "@" + host,
-		From:      s.mailFrom(),
-		To:        sub.Email,
-		Subject:   data.Subject,
-		Date:      now,
-		Language:  lang,
-		Text:      text.String(),
-		HTML:      html.String(),
-	}, nil
+	n := s.notice("subscribe", sub.Email, lang, now)
+	n.Subject, n.Hello, n.Intro = t("subscribe.mail.subject"), t("mail.hello"), intro
+	n.When = t("subscribe.when", s.scheduleText(lang, sub))
+	n.Links = []digest.NoticeLink{{Label: t("subscribe.mail.button"), URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/subscriptions/confirm/" + token}}
+	n.Expiry, n.Ignore = t("subscribe.mail.expiry", int(confirmTTL/(24*time.Hour))), t("subscribe.mail.ignore")
+	return digest.ComposeNotice(n)
 }
 
 // scheduleText says when a subscription's digests go out, in lang:
