@@ -51,6 +51,8 @@ func (c *Cluster) Close() error {
 }
 
 // Cache is the match cache shared by the instances; nil when not Shared.
+// It does not ping: a Redis that is down at start is a degraded cache, not
+// a failed start.
 func (c *Cluster) Cache() *RedisCache {
 	if c.redis == nil {
 		return nil
@@ -118,17 +120,5 @@ func (c *RedisCache) Set(ctx context.Context, key string, value []byte, ttl time
 func (c *RedisCache) Ping(ctx context.Context) error { return c.client.Ping(ctx).Err() }
 func (c *RedisCache) Name() string                   { return "redis" }
 
-// Close closes the client: the cache owns it when made by NewRedisCache.
-func (c *RedisCache) Close() error { return c.client.Close() }
-
-// NewRedisCache is a cache over its own client to the Redis at redisURL,
-// tuned as Open's. It does not ping: a Redis that is down at start is a
-// degraded cache, not a failed start.
-func NewRedisCache(redisURL string) (*RedisCache, error) {
-	opt, err := redisOptions(redisURL)
-	if err != nil {
-		return nil, err
-	}
-	redis.SetLogger(quietRedisLogger{})
-	return &RedisCache{client: redis.NewClient(opt)}, nil
-}
+// Close does nothing: the client is the Cluster's, closed by Cluster.Close.
+func (c *RedisCache) Close() error { return nil }

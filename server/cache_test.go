@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"testing"
@@ -16,12 +17,12 @@ import (
 // redisCacheAt is the shared cache of the instances, as serve builds it.
 func redisCacheAt(t testing.TB, addr string) Cache {
 	t.Helper()
-	c, err := cluster.NewRedisCache("redis://" + addr + "/0")
+	cl, err := cluster.Open("redis://"+addr+"/0", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	t.Cleanup(func() { cl.Close() })
+	return cl.Cache()
 }
 
 func getMatches(t *testing.T, s *Server, p created) matchesAnswer {
