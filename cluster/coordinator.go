@@ -13,10 +13,10 @@ import (
 )
 
 // Instances share one store: only one of them crawls or sends digests at a
-// time (a Redis lease with fencing), and each hears when calls changed
-// (Redis pub/sub, a hint; polling the store stays the truth). Without Redis
-// there is one instance and no coordination.
-
+// time (Exclusive: a Redis lease with fencing), and each hears when calls
+// changed (PublishChanged, OnChanged: Redis pub/sub on this channel, a hint;
+// polling the store stays the truth). Without Redis there is one instance
+// and no coordination.
 const callsChangedChannel = "cm:v1:calls-changed"
 
 // Exclusive runs fn unless another instance holds the lock called name.
