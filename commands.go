@@ -11,18 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"callmatch/cluster"
 	"callmatch/crawler"
 	"callmatch/crawler/recorded"
-	"callmatch/digest"
 	"callmatch/funding"
 	"callmatch/search"
 	"callmatch/server"
@@ -47,48 +43,20 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 		return err
 	}
 	defer st.Close()
-
-	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), liveCalls{st}, logger)
+	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), cluster.LiveCalls{Store: st}, logger)
 	if err != nil {
 		return err
 	}
 	defer ix.Close()
-
-	var rdb *redis.Client
-	if cfg.RedisURL != "" {
-		if rdb, err = newRedisClient(cfg); err != nil {
-			return err
-		}
-		defer rdb.Close()
+	cl, err := cluster.Open(cfg.RedisURL, logger)
+	if err != nil {
+		return err
 	}
-	coord := &coordinator{redis: rdb, logger: logger}
-	cache := newCache(rdb, logger)
-
-	// Ready once this instance's index holds the store's calls: after its own
-	// first crawl, or, when another instance crawled, after the sync.
-	var crawled atomic.Bool
-	ready := func() error {
-		if crawled.Load() {
-			return nil
-		}
-		if n, err := ix.Count(); err == nil && n > 0 {
-			crawled.Store(true)
-			return nil
-		}
-		return errors.New("first crawl in progress")
-	}
-
-	syncer := &indexSyncer{store: st, index: ix, logger: logger}
+	defer cl.Close()
+	cache, limiter := caches(cl, logger)
+	syncer := cluster.NewIndexSyncer(st, ix, logger)
 	metrics := server.NewMetrics()
-	metrics.Register(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "callmatch_index_calls", Help: "Calls in the search index."}, func() float64 {
-			n, _ := ix.Count()
-			return float64(n)
-		}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "callmatch_index_generation", Help: "Store generation the search index is synced to."}, func() float64 {
-			return float64(syncer.generation())
-		}),
-	)
+	metrics.Register(syncer.Collectors()...)
 	// One mailer for sign-in links, subscription confirmations and digests
 	// (an SMTP mailer serializes them on its connection), and one unsubscribe
 	// key for the digests' links and the server that checks them.
@@ -105,121 +73,27 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	}
 	srv, err := server.New(server.Config{BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, UnsubscribeKey: unsubKey, TrustedProxies: cfg.TrustedProxies,
 		Limits: cfg.Limits}, server.Deps{
-		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: ready, Mailer: mailer,
-		Generation: syncer.generation, Limiter: newLimiter(rdb),
+		Store: st, Index: ix, Cache: cache, Metrics: metrics, Logger: logger, Ready: syncer.Ready, Mailer: mailer,
+		Generation: syncer.Generation, Limiter: limiter,
 	})
 	if err != nil {
 		return err
 	}
-
-	var wg sync.WaitGroup
-	bg, stopBackground := context.WithCancel(ctx)
-	defer stopBackground()
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		syncer.loop(bg, 10*time.Second)
-	}()
-	go func() {
-		defer wg.Done()
-		coord.onChanged(bg, func() {
-			if err := syncer.sync(bg); err != nil && bg.Err() == nil {
-				logger.Error("Index sync failed", slog.Any("error", err))
-			}
-		})
-	}()
-	go func() {
-		defer wg.Done()
-		runCrawl := func() {
-			// Several instances tick on their own: one crawl per interval is enough.
-			if runs, err := st.CrawlRuns(bg, 1); err == nil && len(runs) == 1 && !runs[0].Failed &&
-				!runs[0].FinishedAt.IsZero() && time.Since(runs[0].FinishedAt) < cfg.CrawlInterval/2 {
-				logger.Info("Skipping the crawl: one finished recently", slog.Time("finished_at", runs[0].FinishedAt))
-				return
-			}
-			sum, _, err := crawlLocked(bg, cfg, st, coord, logger, nil)
-			outcome := "ok"
-			switch {
-			case err != nil:
-				outcome = "failed"
-			case sum.Held != nil:
-				outcome = "held"
-			}
-			metrics.CrawlRuns.WithLabelValues(outcome).Inc()
-			if err := syncer.sync(bg); err != nil && bg.Err() == nil {
-				logger.Error("Index sync failed", slog.Any("error", err))
-			}
-		}
-		if n, err := st.CallCount(bg); demo || err == nil && n == 0 {
-			runCrawl()
-		}
-		t := time.NewTicker(cfg.CrawlInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-bg.Done():
-				return
-			case <-t.C:
-				runCrawl()
-			}
-		}
-	}()
-
 	digests, err := newDigestRunner(cfg, st, ix, unsubKey, mailer, logger)
 	if err != nil {
 		return err
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(cfg.DigestInterval)
-		defer t.Stop()
-		for {
-			err := coord.exclusive(bg, "digest", 10*time.Minute, func(ctx context.Context, _ int64) error {
-				rep, err := digests.RunDue(ctx, time.Now())
-				metrics.Digests.WithLabelValues("sent").Add(float64(rep.Sent))
-				metrics.Digests.WithLabelValues("failed").Add(float64(rep.Failed + rep.Deferred))
-				metrics.Digests.WithLabelValues("bounced").Add(float64(rep.Bounced))
-				if rep != (digest.Report{}) {
-					logger.Info("Digest run finished", slog.Any("report", rep))
-				}
-				return err
-			})
-			if err != nil && bg.Err() == nil {
-				logger.Error("Digest run failed", slog.Any("error", err))
-			}
-			select {
-			case <-bg.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-
-	// Housekeeping: unconfirmed profiles past their few days, expired
-	// sessions and sign-in links. Every instance may run it: it only deletes.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if err := srv.Housekeep(bg); err != nil && bg.Err() == nil {
-				logger.Error("Housekeeping failed", slog.Any("error", err))
-			}
-			select {
-			case <-bg.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-
+	bg, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	schedules := &cluster.Schedules{Cluster: cl, Store: st, Syncer: syncer, Logger: logger,
+		Crawler: crawlerConfig(cfg), CrawlInterval: cfg.CrawlInterval, CrawlAtStart: demo, CrawlRuns: metrics.CrawlRuns,
+		Digests: digests, DigestInterval: cfg.DigestInterval, DigestCounts: metrics.Digests, Housekeep: srv.Housekeep}
+	stopped := make(chan struct{})
+	go func() { schedules.Run(bg); close(stopped) }()
 	errc := make(chan error, 1)
 	addr := ":" + strconv.Itoa(cfg.Port)
 	go func() { errc <- srv.Listen(addr) }()
 	logger.Info("Listening", slog.String("addr", addr), slog.String("url", cfg.BaseURL))
-
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -227,7 +101,7 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 		err = srv.Shutdown(20 * time.Second)
 	}
 	stopBackground()
-	wg.Wait()
+	<-stopped
 	return err
 }
 
@@ -256,6 +130,16 @@ func startDemo(cfg Config, logger *slog.Logger) (Config, func(), error) {
 	}, nil
 }
 
+// caches are the match cache and the rate limiter: shared by the instances
+// through Redis, or this process's own.
+func caches(cl *cluster.Cluster, logger *slog.Logger) (server.Cache, server.RateLimiter) {
+	if cl.Shared() {
+		return cl.Cache(), cl.Limiter(server.NewMemoryLimiter(nil))
+	}
+	logger.Info("No REDIS_URL: match results are cached in-process, not shared between instances")
+	return server.NewMemoryCache(0), nil // nil: the server's in-process limiter
+}
+
 func crawlerConfig(cfg Config) crawler.Config {
 	return crawler.Config{
 		SearchURL:  cfg.PortalSearchURL,
@@ -264,39 +148,6 @@ func crawlerConfig(cfg Config) crawler.Config {
 		UserAgent: "callmatch/" + crawler.Version + " (+" + cfg.BaseURL + "; EU funding matcher for a National Coordination Centre)",
 	}
 }
-
-// newRedisClient connects lazily: a Redis that is down at start degrades
-// the cache and the coordination, it does not stop the server.
-func newRedisClient(cfg Config) (*redis.Client, error) {
-	opt, err := server.RedisOptions(cfg.RedisURL)
-	if err != nil {
-		return nil, err
-	}
-	redis.SetLogger(quietRedisLogger{})
-	return redis.NewClient(opt), nil
-}
-
-// newLimiter shares rate limits between instances through Redis when there is one.
-func newLimiter(rdb *redis.Client) server.RateLimiter {
-	if rdb == nil {
-		return nil // the server's in-process limiter
-	}
-	return server.NewRedisLimiter(rdb, nil)
-}
-
-func newCache(rdb *redis.Client, logger *slog.Logger) server.Cache {
-	if rdb == nil {
-		logger.Info("No REDIS_URL: match results are cached in-process, not shared between instances")
-		return server.NewMemoryCache(0)
-	}
-	return server.NewRedisCache(rdb)
-}
-
-// quietRedisLogger drops go-redis's own pool logs: failures reach the
-// server's cache health, which logs them once in a while.
-type quietRedisLogger struct{}
-
-func (quietRedisLogger) Printf(context.Context, string, ...any) {}
 
 // crawlOnce runs one crawl, with a progress bar on a terminal and a summary line.
 func crawlOnce(ctx context.Context, cfg Config, logger *slog.Logger, stdout, stderr io.Writer) error {
@@ -317,14 +168,12 @@ func crawlOnce(ctx context.Context, cfg Config, logger *slog.Logger, stdout, std
 		}
 		defer bar.Finish() //nolint:errcheck
 	}
-	var rdb *redis.Client
-	if cfg.RedisURL != "" {
-		if rdb, err = newRedisClient(cfg); err != nil {
-			return err
-		}
-		defer rdb.Close()
+	cl, err := cluster.Open(cfg.RedisURL, logger)
+	if err != nil {
+		return err
 	}
-	sum, ran, err := crawlLocked(ctx, cfg, st, &coordinator{redis: rdb, logger: logger}, logger, progress)
+	defer cl.Close()
+	sum, ran, err := cl.Crawl(ctx, crawlerConfig(cfg), st, progress)
 	switch {
 	case !ran && err == nil:
 		fmt.Fprintln(stdout, "crawl: another instance is crawling now: nothing done")
@@ -346,23 +195,6 @@ func crawlOnce(ctx context.Context, cfg Config, logger *slog.Logger, stdout, std
 	return nil
 }
 
-// crawlLocked runs one crawl under the cluster's crawl lock, fenced, and
-// announces changed calls to the other instances. ran is false when another
-// instance holds the lock.
-func crawlLocked(ctx context.Context, cfg Config, st *store.Store, coord *coordinator, logger *slog.Logger, progress func(done, total int)) (sum funding.CrawlRun, ran bool, err error) {
-	err = coord.exclusive(ctx, "crawl", 2*time.Minute, func(ctx context.Context, fence int64) error {
-		ran = true
-		c := crawler.New(crawlerConfig(cfg), &fencedStore{Store: st, lock: "crawl", fence: fence}, logger)
-		var err error
-		sum, err = c.Run(ctx, progress)
-		if sum.New+sum.Changed+sum.Gone > 0 {
-			coord.publishChanged(ctx)
-		}
-		return err
-	})
-	return sum, ran, err
-}
-
 // reindex rebuilds the index. When a server owns the index (its lock is
 // held), the request is left in the store and that server rebuilds.
 func reindex(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Writer) error {
@@ -371,9 +203,9 @@ func reindex(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Wri
 		return err
 	}
 	defer st.Close()
-	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), liveCalls{st}, logger)
+	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), cluster.LiveCalls{Store: st}, logger)
 	if errors.Is(err, search.ErrLocked) {
-		if err := st.SetMeta(ctx, reindexRequestKey, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+		if err := cluster.RequestReindex(ctx, st); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "reindex: a running server owns the index; it will rebuild it within a minute")
@@ -391,8 +223,6 @@ func reindex(ctx context.Context, cfg Config, logger *slog.Logger, stdout io.Wri
 	fmt.Fprintf(stdout, "reindex: %d calls indexed in %s\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
 }
-
-const reindexRequestKey = "reindex_requested_at"
 
 // staffCredentials creates an NCC staff account (action "add") or gives an
 // existing one a new password and API token ("reset": the old ones and its
@@ -433,91 +263,5 @@ func staffCredentials(ctx context.Context, cfg Config, action, email string, log
 	fmt.Fprintf(stdout, "Password:  %s\nAPI token: %s\n\n", password, token)
 	fmt.Fprintf(stdout, "Both are shown only now: keep them in a password manager.\n")
 	fmt.Fprintf(stdout, "Sign in at %s/staff/login; send the token as 'Authorization: Bearer <token>' to POST /api/v1/curations.\n", cfg.BaseURL)
-	return nil
-}
-
-// liveCalls is what the index holds: the store's calls, less those that
-// vanished from the portal (kept in the store, marked gone).
-type liveCalls struct{ store *store.Store }
-
-func (l liveCalls) Calls(ctx context.Context) ([]funding.Call, error) {
-	calls, err := l.store.Calls(ctx)
-	if err != nil {
-		return nil, err
-	}
-	live := calls[:0]
-	for _, c := range calls {
-		if c.GoneAt == nil {
-			live = append(live, c)
-		}
-	}
-	return live, nil
-}
-
-// indexSyncer keeps the search index in step with the store: the store is
-// the truth, the index is derived. It polls the store's generation, so calls
-// written by another process (callmatch crawl, another instance) reach this
-// index too, and re-syncs hourly anyway, since statuses and next deadlines
-// move with time.
-type indexSyncer struct {
-	store  *store.Store
-	index  *search.Index
-	logger *slog.Logger
-
-	mu       sync.Mutex
-	lastGen  int64
-	lastFull time.Time
-	synced   atomic.Int64 // the store generation the index holds
-}
-
-// generation is the store generation the index is synced to: instances
-// synced alike share match cache entries.
-func (s *indexSyncer) generation() int64 { return s.synced.Load() }
-
-func (s *indexSyncer) loop(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if err := s.sync(ctx); err != nil && ctx.Err() == nil {
-			s.logger.Error("Index sync failed", slog.Any("error", err))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// sync brings the index in line with the store when the store changed (or
-// an hour passed), or rebuilds it when someone asked (callmatch reindex
-// while this server runs).
-func (s *indexSyncer) sync(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	gen, err := s.store.Generation(ctx)
-	if err != nil {
-		return err
-	}
-	if req, err := s.store.Meta(ctx, reindexRequestKey); err == nil && req != "" {
-		s.logger.Info("Rebuilding the index on request", slog.String("requested_at", req))
-		if err := s.index.Rebuild(ctx); err != nil {
-			return err
-		}
-		if err := s.store.SetMeta(ctx, reindexRequestKey, ""); err != nil {
-			return err
-		}
-		s.lastGen, s.lastFull = gen, time.Now()
-		s.synced.Store(gen)
-		return nil
-	}
-	if gen == s.lastGen && time.Since(s.lastFull) < time.Hour {
-		return nil
-	}
-	if _, err := s.index.Sync(ctx); err != nil {
-		return err
-	}
-	s.lastGen, s.lastFull = gen, time.Now()
-	s.synced.Store(gen)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"callmatch/cluster"
 	"callmatch/digest"
 	"callmatch/funding"
 	"callmatch/search"
@@ -59,7 +60,7 @@ func unsubscribeKey(ctx context.Context, cfg Config, st *store.Store) (string, e
 // unsubKey is unsubscribeKey's. mailer may be nil for a dry run.
 func newDigestRunner(cfg Config, st *store.Store, ix *search.Index, unsubKey string, mailer digest.Mailer, logger *slog.Logger) (*digest.Runner, error) {
 	return digest.New(digest.Config{BaseURL: cfg.BaseURL, SecretKey: unsubKey},
-		digest.StoreAdapter{Store: st}, digestMatcher{index: ix, store: st}, mailer, logger)
+		st, digestMatcher{index: ix, store: st}, mailer, logger)
 }
 
 func newMailer(cfg Config) (digest.Mailer, error) {
@@ -75,7 +76,7 @@ func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, 
 		return err
 	}
 	defer st.Close()
-	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), liveCalls{st}, logger)
+	ix, err := search.Open(ctx, filepath.Join(cfg.DataDir, "index"), cluster.LiveCalls{Store: st}, logger)
 	if errors.Is(err, search.ErrLocked) {
 		tmp, terr := os.MkdirTemp("", "callmatch-digest-index-")
 		if terr != nil {
@@ -83,7 +84,7 @@ func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, 
 		}
 		defer os.RemoveAll(tmp)
 		logger.Info("A server owns the index: matching on a temporary copy built from the store")
-		ix, err = search.Open(ctx, tmp, liveCalls{st}, logger)
+		ix, err = search.Open(ctx, tmp, cluster.LiveCalls{Store: st}, logger)
 	}
 	if err != nil {
 		return err

@@ -65,7 +65,7 @@ func TestDigestCommandsShareMailerAndUnsubscribeKey(t *testing.T) {
 		Domains:     []string{"incident-handling-forensics", "threat-intelligence"}}
 	p.Normalize()
 	confirmed := time.Now().Add(-48 * time.Hour)
-	sub := store.Subscription{Email: addr, ProfileID: p.ID, Frequency: store.FrequencyDaily, Hour: 0, Timezone: "UTC",
+	sub := funding.Subscription{Email: addr, ProfileID: p.ID, Frequency: funding.FrequencyDaily, Hour: 0, Timezone: "UTC",
 		Language: "en", TokenHash: "not-a-real-token-hash", ConfirmedAt: &confirmed}
 	err = st.CreateProfile(ctx, p, "not-a-real-token-hash")
 	if err == nil {

@@ -495,18 +495,3 @@ func titles(ss []funding.Section) []string {
 	}
 	return out
 }
-
-func TestFetchTopic(t *testing.T) {
-	e := newEnv(t, recorded.Options{}, funding.PortalIDHorizon)
-	c := crawler.New(e.cfg, e.store, nil)
-	call, _, err := c.FetchTopic(context.Background(), "HORIZON-CL3-2026-02-CS-ECCC-01")
-	if err != nil || call.ID != "HORIZON-CL3-2026-02-CS-ECCC-01" || call.ContentHash == "" {
-		t.Fatalf("FetchTopic = %+v, %v", call, err)
-	}
-	if _, _, err := c.FetchTopic(context.Background(), "NO-SUCH-TOPIC"); !errors.Is(err, crawler.ErrNotFound) {
-		t.Errorf("FetchTopic(unknown) = %v, want ErrNotFound", err)
-	}
-	if len(e.store.calls) != 0 {
-		t.Errorf("FetchTopic stored %d calls, want none", len(e.store.calls))
-	}
-}

@@ -343,7 +343,7 @@ func (c *Crawler) checkMissing(ctx context.Context, seen []string) (*funding.Gon
 // announced. When the last page is full, one more page is asked, which
 // must be empty: a total that lies low shows there.
 func (c *Crawler) list(ctx context.Context, sum *Summary, l *listing, progress func(done, total int)) (int, *funding.GoneHold, error) {
-	body, contentType, err := searchBody(query(c.cfg.Programmes, nil))
+	body, contentType, err := searchBody(query(c.cfg.Programmes))
 	if err != nil {
 		return 0, nil, fmt.Errorf("crawler: build query: %w", err)
 	}
@@ -454,37 +454,3 @@ func (c *Crawler) take(results []Result, sourceURL string, sum *Summary, l *list
 	}
 	return nil
 }
-
-// FetchTopic asks the search API for one identifier and returns its call,
-// parsed like a crawl does (without saving). It serves debugging and the
-// "refresh this call" action.
-func (c *Crawler) FetchTopic(ctx context.Context, identifier string) (*funding.Call, []string, error) {
-	body, contentType, err := searchBody(query(c.cfg.Programmes, []string{identifier}))
-	if err != nil {
-		return nil, nil, fmt.Errorf("crawler: build query: %w", err)
-	}
-	u, err := pageURL(c.cfg.SearchURL, c.cfg.PageSize, 1)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := c.client.fetchPage(ctx, u, body, contentType)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, r := range Select(p.Results) {
-		if strings.EqualFold(r.Identifier(), identifier) {
-			call, warnings, err := ParseResult(&r)
-			if err != nil {
-				return nil, warnings, err
-			}
-			now := c.cfg.Now()
-			call.SourceURL, call.CrawledAt, call.Status = u, now, call.StatusAt(now)
-			call.ContentHash = call.Hash()
-			return call, warnings, nil
-		}
-	}
-	return nil, nil, fmt.Errorf("crawler: topic %s: %w", identifier, ErrNotFound)
-}
-
-// ErrNotFound is returned by FetchTopic when the portal has no such topic.
-var ErrNotFound = errors.New("not found")

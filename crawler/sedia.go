@@ -58,16 +58,13 @@ func retryable(err error) bool {
 
 // query builds the SEDIA bool/must query: types 1, 2 and 8; forthcoming,
 // open and closed (so that a closing is noticed); the given programmes.
-func query(programmes []string, identifiers []string) map[string]any {
+func query(programmes []string) map[string]any {
 	must := []any{
 		map[string]any{"terms": map[string]any{"type": []string{TypeTopic, TypeCallForProposals, TypeCascade}}},
 		map[string]any{"terms": map[string]any{"status": []string{StatusCodeForthcoming, StatusCodeOpen, StatusCodeClosed}}},
 	}
 	if len(programmes) > 0 {
 		must = append(must, map[string]any{"terms": map[string]any{"frameworkProgramme": programmes}})
-	}
-	if len(identifiers) > 0 {
-		must = append(must, map[string]any{"terms": map[string]any{"identifier": identifiers}})
 	}
 	return map[string]any{"bool": map[string]any{"must": must}}
 }

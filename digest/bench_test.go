@@ -43,7 +43,7 @@ func bigScenario(nCalls, nSubs int) (*memStore, *fakeMatcher) {
 		calls[i] = c
 		st.calls[c.ID] = c
 		if i%3 == 0 {
-			st.changes = append(st.changes, CallChange{CallID: c.ID, ChangedAt: monday.Add(-18 * time.Hour), Fields: []string{"deadlines", "updates"}})
+			st.changes = append(st.changes, funding.CallChange{CallID: c.ID, ChangedAt: monday.Add(-18 * time.Hour), Fields: []string{"deadlines", "updates"}})
 		}
 	}
 	m := &fakeMatcher{matches: map[string][]funding.Match{}}
@@ -69,8 +69,8 @@ func bigScenario(nCalls, nSubs int) (*memStore, *fakeMatcher) {
 			ms = append(ms, mt)
 		}
 		m.matches[pid] = ms
-		st.subs[int64(i+1)] = &Subscription{ID: int64(i + 1), Email: fmt.Sprintf("sme%d@example.org", i), ProfileID: pid,
-			Frequency: Daily, Hour: 8, Timezone: "Europe/Brussels", Language: langs[i%3],
+		st.subs[int64(i+1)] = &funding.Subscription{ID: int64(i + 1), Email: fmt.Sprintf("sme%d@example.org", i), ProfileID: pid,
+			Frequency: funding.FrequencyDaily, Hour: 8, Timezone: "Europe/Brussels", Language: langs[i%3],
 			ConfirmedAt: tp(confirmed), LastDigestAt: tp(lastSent), CreatedAt: confirmed}
 	}
 	return st, m

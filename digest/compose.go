@@ -21,7 +21,7 @@ import (
 	"callmatch/funding"
 )
 
-//go:embed templates/digest.html.tmpl templates/digest.txt.tmpl
+//go:embed templates/digest.html.tmpl templates/digest.txt.tmpl templates/notice.html.tmpl templates/notice.txt.tmpl
 var templateFiles embed.FS
 
 // Message is a composed e-mail, ready for a Mailer.
@@ -124,7 +124,7 @@ type viewLine struct{ Label, Value string }
 // Compose renders digest d for subscription s, whose profile is named
 // profileName, in s's language and time zone, as of d.PlannedAt.
 // unsubscribeToken goes into BASE_URL/unsubscribe/{token}.
-func (c *Composer) Compose(s Subscription, profileName string, d Digest, unsubscribeToken string) (Message, error) {
+func (c *Composer) Compose(s funding.Subscription, profileName string, d funding.Digest, unsubscribeToken string) (Message, error) {
 	items, more, err := decodeItems(d)
 	if err != nil {
 		return Message{}, err

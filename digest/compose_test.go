@@ -64,7 +64,7 @@ func TestComposeSubjectFitsContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := local(2026, time.September, 15, 17, 0)
-	s := Subscription{ID: 3, Email: "a@b.example", ProfileID: "p", Frequency: Weekly, Language: "fr"}
+	s := funding.Subscription{ID: 3, Email: "a@b.example", ProfileID: "p", Frequency: funding.FrequencyWeekly, Language: "fr"}
 	for _, tc := range []struct {
 		lang  string
 		item  Item
@@ -73,12 +73,12 @@ func TestComposeSubjectFitsContent(t *testing.T) {
 		extra int // more items of kind new
 		want  string
 	}{
-		{"en", Item{Kind: KindRecommended, Title: "Privacy-enhancing technologies for SMEs"}, 0, Daily, 0, "Recommended for you: Privacy-enhancing technologies for SMEs"},
-		{"fr", Item{Kind: KindDeadline, Title: "AI for cybersecurity", Deadline: &deadline}, 0, Weekly, 0, "Date limite demain\u00a0: AI for cybersecurity"},
-		{"nl", Item{Kind: KindChanged, Title: "SOC\ncapacities"}, 0, Daily, 0, "Oproep gewijzigd: SOC capacities"},
-		{"en", Item{Kind: KindNew, Title: strings.Repeat("Very long title ", 10)}, 0, Daily, 0, "New matching call: Very long title Very long title Very long title Very long title Very…"},
-		{"nl", Item{Kind: KindNew, Title: "X"}, 0, Weekly, 2, "Wekelijks overzicht: 3 nieuwe oproepen"},
-		{"fr", Item{Kind: KindRecommended, Title: "X"}, 0, Weekly, 1, "Sélection de la semaine\u00a0: 1 recommandation, 1 nouvel appel"},
+		{"en", Item{Kind: KindRecommended, Title: "Privacy-enhancing technologies for SMEs"}, 0, funding.FrequencyDaily, 0, "Recommended for you: Privacy-enhancing technologies for SMEs"},
+		{"fr", Item{Kind: KindDeadline, Title: "AI for cybersecurity", Deadline: &deadline}, 0, funding.FrequencyWeekly, 0, "Date limite demain\u00a0: AI for cybersecurity"},
+		{"nl", Item{Kind: KindChanged, Title: "SOC\ncapacities"}, 0, funding.FrequencyDaily, 0, "Oproep gewijzigd: SOC capacities"},
+		{"en", Item{Kind: KindNew, Title: strings.Repeat("Very long title ", 10)}, 0, funding.FrequencyDaily, 0, "New matching call: Very long title Very long title Very long title Very long title Very…"},
+		{"nl", Item{Kind: KindNew, Title: "X"}, 0, funding.FrequencyWeekly, 2, "Wekelijks overzicht: 3 nieuwe oproepen"},
+		{"fr", Item{Kind: KindRecommended, Title: "X"}, 0, funding.FrequencyWeekly, 1, "Sélection de la semaine\u00a0: 1 recommandation, 1 nouvel appel"},
 	} {
 		s.Language, s.Frequency = tc.lang, tc.freq
 		items := []Item{tc.item}
@@ -94,11 +94,11 @@ func TestComposeSubjectFitsContent(t *testing.T) {
 
 func TestComposeRefusesEmptyOrUnaddressedDigests(t *testing.T) {
 	c, _ := NewComposer(testBaseURL, "")
-	s := Subscription{ID: 1, Email: "a@b.example", ProfileID: "p", Frequency: Daily}
-	if _, err := c.Compose(s, "P", Digest{ID: 1, PlannedAt: monday}, "tok"); err == nil {
+	s := funding.Subscription{ID: 1, Email: "a@b.example", ProfileID: "p", Frequency: funding.FrequencyDaily}
+	if _, err := c.Compose(s, "P", funding.Digest{ID: 1, PlannedAt: monday}, "tok"); err == nil {
 		t.Errorf("Compose(no items) succeeded")
 	}
-	d := Digest{ID: 1, PlannedAt: monday, Items: []DigestItem{{CallID: "C", Reason: "match", Data: []byte(`{"kind":"match","title":"T"}`)}}}
+	d := funding.Digest{ID: 1, PlannedAt: monday, Items: []funding.DigestItem{{CallID: "C", Reason: "match", Data: []byte(`{"kind":"match","title":"T"}`)}}}
 	if _, err := c.Compose(s, "P", d, ""); err == nil {
 		t.Errorf("Compose(no unsubscribe token) succeeded")
 	}
@@ -110,8 +110,8 @@ func TestComposeRefusesEmptyOrUnaddressedDigests(t *testing.T) {
 
 func TestComposeEscapesPortalText(t *testing.T) {
 	c, _ := NewComposer(testBaseURL, "")
-	s := Subscription{ID: 1, Email: "a@b.example", ProfileID: "p/../x", Frequency: Daily}
-	d := Digest{ID: 1, PlannedAt: monday, Items: []DigestItem{{CallID: "C 1/<x>", Reason: "match",
+	s := funding.Subscription{ID: 1, Email: "a@b.example", ProfileID: "p/../x", Frequency: funding.FrequencyDaily}
+	d := funding.Digest{ID: 1, PlannedAt: monday, Items: []funding.DigestItem{{CallID: "C 1/<x>", Reason: "match",
 		Data: []byte(`{"kind":"match","title":"<script>alert(1)</script>"}`)}}}
 	msg, err := c.Compose(s, "<b>Acme</b>", d, "tok")
 	if err != nil {

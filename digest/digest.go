@@ -17,54 +17,21 @@
 // Runner.RunDue ties them together: plan what is due, then claim -> send ->
 // mark every pending digest of the outbox. See runner.go for the
 // exactly-once rules.
+//
+// The server's system e-mails (sign-in links, profile and subscription
+// confirmations) are Notices: ComposeNotice renders them with the notice
+// templates beside the digest's, and the same Mailer sends them.
 package digest
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"time"
 
 	"callmatch/funding"
 )
 
-// Frequencies of Subscription.Frequency.
-const (
-	Daily  = "daily"
-	Weekly = "weekly"
-)
-
 // DefaultTimezone is the zone of subscriptions that name none.
 const DefaultTimezone = "Europe/Brussels"
-
-// Subscription is one subscriber's digest settings for one profile. Its
-// fields are those of the store's subscriptions, so an adapter copies them.
-type Subscription struct {
-	ID        int64
-	Email     string
-	ProfileID string
-	Frequency string       // Daily or Weekly
-	Weekday   time.Weekday // weekly digests: the day of the week
-	Hour      int          // the local hour (0-23) from which the digest is due
-	Timezone  string       // IANA name; empty means DefaultTimezone
-	Language  string       // en, fr or nl; anything else reads as en
-
-	ConfirmedAt *time.Time // double opt-in; nil: nothing is sent
-	// PausedUntil, when after now, holds the digests back; when it ends,
-	// only the latest period's digest is sent, not one per paused period.
-	PausedUntil    *time.Time
-	UnsubscribedAt *time.Time
-	// LastDigestAt is when the last digest was sent (MarkDigestSent sets it).
-	LastDigestAt *time.Time
-	Bounced      bool // the address was refused permanently (5xx): nothing is sent
-	CreatedAt    time.Time
-}
-
-// Active reports whether s may receive digests at all: confirmed, not
-// unsubscribed, not bounced.
-func (s Subscription) Active() bool {
-	return s.ConfirmedAt != nil && s.UnsubscribedAt == nil && !s.Bounced
-}
 
 // Kind is why an item is in a digest, and the section it is shown in.
 type Kind string
@@ -77,50 +44,13 @@ const (
 	KindDeadline    Kind = "deadline"    // a followed or matched call whose deadline is near
 )
 
-// Digest states, as the store keeps them: planned -> sending -> sent, or
-// -> failed (permanent), or back to planned (a transient failure).
-const (
-	StatePlanned = "planned"
-	StateSending = "sending"
-	StateSent    = "sent"
-	StateFailed  = "failed"
-)
-
-// Digest is one e-mail of the outbox: what a subscription gets for one
-// period. Its fields are those of the store's digests.
-type Digest struct {
-	ID             int64
-	SubscriptionID int64
-	PeriodKey      string // the local date of the slot, YYYY-MM-DD (see Period)
-	Items          []DigestItem
-	State          string
-	PlannedAt      time.Time // also the "now" it is rendered at: every attempt renders the same e-mail
-	ClaimedAt      *time.Time
-	SentAt         *time.Time
-	Attempts       int // claims so far
-	LastError      string
-	MessageID      string
-}
-
-// DigestItem is one (call, reason) a digest covers: the store remembers
-// each as sent once the digest is sent (SentItems), so no call is sent
-// twice for the same reason. Reason is the Kind, qualified where one call
-// can bring the same kind of news again: "changed@<time of the change>",
-// "deadline@<the deadline>". Data holds the Item to show, as JSON, on the
-// first DigestItem of each shown call; the other DigestItems of that call,
-// and those of the calls left out by the cap ("N more"), have none.
-type DigestItem struct {
-	CallID string          `json:"call_id"`
-	Reason string          `json:"reason"`
-	Data   json.RawMessage `json:"data,omitempty"`
-}
-
-// SentKey is the key of SentItems for a call and a reason ("call|reason",
-// as the store builds it).
-func SentKey(callID, reason string) string { return callID + "|" + reason }
-
 // Item is what a digest shows of one call. A digest is rendered from its
 // items alone, so what is sent after a crash or a retry is what was planned.
+// A funding.DigestItem's Reason is the Kind, qualified where one call can
+// bring the same kind of news again ("changed@<time of the change>",
+// "deadline@<the deadline>"); its Data holds the Item, as JSON, on the
+// first DigestItem of each shown call; the other DigestItems of that call,
+// and those of the calls left out by the cap ("N more"), have none.
 type Item struct {
 	Kind         Kind           `json:"kind"`
 	CallID       string         `json:"-"` // from the DigestItem
@@ -147,20 +77,7 @@ type Reason struct {
 	Concept string `json:"concept,omitempty"`
 }
 
-// CallChange is one recorded change of a call: the fields that differed
-// between two crawls (funding.Call.ChangedFields).
-type CallChange struct {
-	CallID    string
-	ChangedAt time.Time
-	Fields    []string
-}
-
-// ErrNotClaimable is what ClaimDigest returns (wrapped or not) for a digest
-// that is no longer planned: another sender has it, or it was sent.
-var ErrNotClaimable = errors.New("digest: not claimable")
-
-// Store is everything the Runner needs from persistence. The store
-// satisfies most methods as they are; an adapter converts its types.
+// Store is everything the Runner needs from persistence: *store.Store.
 type Store interface {
 	Subscriptions
 	Catalog
@@ -172,8 +89,8 @@ type Subscriptions interface {
 	// DueSubscriptions returns the active subscriptions that may have a
 	// digest due at now (all active ones is correct): the Runner applies
 	// the schedule itself (Due).
-	DueSubscriptions(ctx context.Context, now time.Time) ([]Subscription, error)
-	Subscription(ctx context.Context, id int64) (Subscription, error)
+	DueSubscriptions(ctx context.Context, now time.Time) ([]funding.Subscription, error)
+	Subscription(ctx context.Context, id int64) (funding.Subscription, error)
 	// MarkBounced flags every subscription of the address as bounced.
 	MarkBounced(ctx context.Context, email string, now time.Time) (int, error)
 }
@@ -185,21 +102,23 @@ type Catalog interface {
 	Follows(ctx context.Context, profileID string) ([]string, error)
 	Call(ctx context.Context, id string) (*funding.Call, error)
 	// CallChanges returns the recorded changes of a call at or after since.
-	CallChanges(ctx context.Context, callID string, since time.Time) ([]CallChange, error)
+	CallChanges(ctx context.Context, callID string, since time.Time) ([]funding.CallChange, error)
 }
 
 // Outbox is the digest outbox.
 type Outbox interface {
-	// SentItems returns the SentKey of every item sent to the subscription.
+	// SentItems returns the funding.SentItemKey of every item sent to the
+	// subscription.
 	SentItems(ctx context.Context, subscriptionID int64) (map[string]bool, error)
 	// PlanDigest inserts d as planned unless the subscription has a digest
 	// for d.PeriodKey; either way d is filled from the stored row.
-	PlanDigest(ctx context.Context, d *Digest) (created bool, err error)
+	PlanDigest(ctx context.Context, d *funding.Digest) (created bool, err error)
 	// PendingDigests returns the planned digests, oldest first.
-	PendingDigests(ctx context.Context) ([]Digest, error)
+	PendingDigests(ctx context.Context) ([]funding.Digest, error)
 	// ClaimDigest moves a planned digest to sending (ClaimedAt = now,
-	// Attempts + 1) and returns it; ErrNotClaimable when it is not planned.
-	ClaimDigest(ctx context.Context, id int64, now time.Time) (Digest, error)
+	// Attempts + 1) and returns it; funding.ErrDigestNotClaimable when it
+	// is not planned.
+	ClaimDigest(ctx context.Context, id int64, now time.Time) (funding.Digest, error)
 	// MarkDigestSent records a sent digest: its state, time and Message-ID,
 	// its items as sent (SentItems) and the subscription's LastDigestAt.
 	MarkDigestSent(ctx context.Context, id int64, messageID string, now time.Time) error

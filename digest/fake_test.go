@@ -18,12 +18,12 @@ var errNotFound = errors.New("fake store: not found")
 // that succeed once, sent items recorded when a digest is marked sent.
 type memStore struct {
 	mu       sync.Mutex
-	subs     map[int64]*Subscription
+	subs     map[int64]*funding.Subscription
 	profiles map[string]funding.Profile
 	follows  map[string][]string
 	calls    map[string]funding.Call
-	changes  []CallChange
-	digests  map[int64]*Digest
+	changes  []funding.CallChange
+	digests  map[int64]*funding.Digest
 	byPeriod map[string]int64 // subscription/period -> digest id
 	sent     map[int64]map[string]bool
 	nextID   int64
@@ -34,12 +34,12 @@ type memStore struct {
 
 func newMemStore() *memStore {
 	return &memStore{
-		subs: map[int64]*Subscription{}, profiles: map[string]funding.Profile{}, follows: map[string][]string{},
-		calls: map[string]funding.Call{}, digests: map[int64]*Digest{}, byPeriod: map[string]int64{}, sent: map[int64]map[string]bool{},
+		subs: map[int64]*funding.Subscription{}, profiles: map[string]funding.Profile{}, follows: map[string][]string{},
+		calls: map[string]funding.Call{}, digests: map[int64]*funding.Digest{}, byPeriod: map[string]int64{}, sent: map[int64]map[string]bool{},
 	}
 }
 
-func (m *memStore) addSub(s Subscription) {
+func (m *memStore) addSub(s funding.Subscription) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.subs[s.ID] = &s
@@ -51,47 +51,47 @@ func (m *memStore) addCall(c funding.Call) {
 	m.calls[c.ID] = c
 }
 
-func (m *memStore) sub(id int64) Subscription {
+func (m *memStore) sub(id int64) funding.Subscription {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return *m.subs[id]
 }
 
-func (m *memStore) allDigests() []Digest {
+func (m *memStore) allDigests() []funding.Digest {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Digest
+	var out []funding.Digest
 	for _, d := range m.digests {
 		out = append(out, cloneDigest(*d))
 	}
-	slices.SortFunc(out, func(a, b Digest) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b funding.Digest) int { return int(a.ID - b.ID) })
 	return out
 }
 
-func cloneDigest(d Digest) Digest {
+func cloneDigest(d funding.Digest) funding.Digest {
 	d.Items = slices.Clone(d.Items)
 	return d
 }
 
-func (m *memStore) DueSubscriptions(_ context.Context, now time.Time) ([]Subscription, error) {
+func (m *memStore) DueSubscriptions(_ context.Context, now time.Time) ([]funding.Subscription, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Subscription
+	var out []funding.Subscription
 	for _, s := range m.subs {
 		if s.Active() && (s.PausedUntil == nil || !s.PausedUntil.After(now)) {
 			out = append(out, *s)
 		}
 	}
-	slices.SortFunc(out, func(a, b Subscription) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b funding.Subscription) int { return int(a.ID - b.ID) })
 	return out, nil
 }
 
-func (m *memStore) Subscription(_ context.Context, id int64) (Subscription, error) {
+func (m *memStore) Subscription(_ context.Context, id int64) (funding.Subscription, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.subs[id]
 	if !ok {
-		return Subscription{}, errNotFound
+		return funding.Subscription{}, errNotFound
 	}
 	return *s, nil
 }
@@ -135,10 +135,10 @@ func (m *memStore) Call(_ context.Context, id string) (*funding.Call, error) {
 	return &c, nil
 }
 
-func (m *memStore) CallChanges(_ context.Context, callID string, since time.Time) ([]CallChange, error) {
+func (m *memStore) CallChanges(_ context.Context, callID string, since time.Time) ([]funding.CallChange, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []CallChange
+	var out []funding.CallChange
 	for _, ch := range m.changes {
 		if ch.CallID == callID && !ch.ChangedAt.Before(since) {
 			out = append(out, ch)
@@ -157,7 +157,7 @@ func (m *memStore) SentItems(_ context.Context, subscriptionID int64) (map[strin
 	return out, nil
 }
 
-func (m *memStore) PlanDigest(_ context.Context, d *Digest) (bool, error) {
+func (m *memStore) PlanDigest(_ context.Context, d *funding.Digest) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.planCalls++
@@ -172,22 +172,22 @@ func (m *memStore) PlanDigest(_ context.Context, d *Digest) (bool, error) {
 	m.nextID++
 	m.byPeriod[key] = m.nextID
 	nd := cloneDigest(*d)
-	nd.ID, nd.State, nd.Attempts = m.nextID, StatePlanned, 0
+	nd.ID, nd.State, nd.Attempts = m.nextID, funding.DigestPlanned, 0
 	m.digests[nd.ID] = &nd
 	*d = cloneDigest(nd)
 	return true, nil
 }
 
-func (m *memStore) PendingDigests(context.Context) ([]Digest, error) {
+func (m *memStore) PendingDigests(context.Context) ([]funding.Digest, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Digest
+	var out []funding.Digest
 	for _, d := range m.digests {
-		if d.State == StatePlanned {
+		if d.State == funding.DigestPlanned {
 			out = append(out, cloneDigest(*d))
 		}
 	}
-	slices.SortFunc(out, func(a, b Digest) int {
+	slices.SortFunc(out, func(a, b funding.Digest) int {
 		if c := a.PlannedAt.Compare(b.PlannedAt); c != 0 {
 			return c
 		}
@@ -196,17 +196,17 @@ func (m *memStore) PendingDigests(context.Context) ([]Digest, error) {
 	return out, nil
 }
 
-func (m *memStore) ClaimDigest(_ context.Context, id int64, now time.Time) (Digest, error) {
+func (m *memStore) ClaimDigest(_ context.Context, id int64, now time.Time) (funding.Digest, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d, ok := m.digests[id]
 	if !ok {
-		return Digest{}, errNotFound
+		return funding.Digest{}, errNotFound
 	}
-	if d.State != StatePlanned {
-		return Digest{}, fmt.Errorf("digest is %s: %w", d.State, ErrNotClaimable)
+	if d.State != funding.DigestPlanned {
+		return funding.Digest{}, fmt.Errorf("digest is %s: %w", d.State, funding.ErrDigestNotClaimable)
 	}
-	d.State, d.Attempts = StateSending, d.Attempts+1
+	d.State, d.Attempts = funding.DigestSending, d.Attempts+1
 	d.ClaimedAt = &now
 	return cloneDigest(*d), nil
 }
@@ -218,15 +218,15 @@ func (m *memStore) MarkDigestSent(_ context.Context, id int64, messageID string,
 		return errors.New("fake store: disk full")
 	}
 	d, ok := m.digests[id]
-	if !ok || d.State != StateSending {
+	if !ok || d.State != funding.DigestSending {
 		return errors.New("fake store: conflict")
 	}
-	d.State, d.SentAt, d.MessageID, d.LastError = StateSent, &now, messageID, ""
+	d.State, d.SentAt, d.MessageID, d.LastError = funding.DigestSent, &now, messageID, ""
 	if m.sent[d.SubscriptionID] == nil {
 		m.sent[d.SubscriptionID] = map[string]bool{}
 	}
 	for _, it := range d.Items {
-		m.sent[d.SubscriptionID][SentKey(it.CallID, it.Reason)] = true
+		m.sent[d.SubscriptionID][funding.SentItemKey(it.CallID, it.Reason)] = true
 	}
 	m.subs[d.SubscriptionID].LastDigestAt = &now
 	return nil
@@ -236,12 +236,12 @@ func (m *memStore) MarkDigestFailed(_ context.Context, id int64, errMsg string, 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d, ok := m.digests[id]
-	if !ok || d.State != StateSending {
+	if !ok || d.State != funding.DigestSending {
 		return errors.New("fake store: conflict")
 	}
-	d.State, d.LastError = StatePlanned, errMsg
+	d.State, d.LastError = funding.DigestPlanned, errMsg
 	if permanent {
-		d.State = StateFailed
+		d.State = funding.DigestFailed
 	}
 	return nil
 }
@@ -251,8 +251,8 @@ func (m *memStore) RequeueStaleDigests(_ context.Context, claimedBefore time.Tim
 	defer m.mu.Unlock()
 	n := 0
 	for _, d := range m.digests {
-		if d.State == StateSending && d.ClaimedAt != nil && d.ClaimedAt.Before(claimedBefore) {
-			d.State = StatePlanned
+		if d.State == funding.DigestSending && d.ClaimedAt != nil && d.ClaimedAt.Before(claimedBefore) {
+			d.State = funding.DigestPlanned
 			n++
 		}
 	}

@@ -97,11 +97,11 @@ func scenario(lang string) (*memStore, *fakeMatcher) {
 		st.addCall(c)
 	}
 	st.follows["acme"] = []string{callSOC.ID, callPQC.ID, callTypo.ID}
-	st.changes = []CallChange{
+	st.changes = []funding.CallChange{
 		{CallID: callSOC.ID, ChangedAt: local(2026, time.September, 13, 14, 30), Fields: []string{"deadlines", "updates"}},
 		{CallID: callTypo.ID, ChangedAt: local(2026, time.September, 13, 14, 30), Fields: []string{"sections"}},
 	}
-	st.addSub(Subscription{ID: 1, Email: "ceo@acme.example", ProfileID: "acme", Frequency: Daily, Hour: 8,
+	st.addSub(funding.Subscription{ID: 1, Email: "ceo@acme.example", ProfileID: "acme", Frequency: funding.FrequencyDaily, Hour: 8,
 		Timezone: "Europe/Brussels", Language: lang, ConfirmedAt: tp(confirmed), LastDigestAt: tp(lastSent), CreatedAt: confirmed})
 	m := &fakeMatcher{}
 	m.set("acme", scenarioMatches())

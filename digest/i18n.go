@@ -87,7 +87,7 @@ func catalogFor(lang string) *catalog {
 }
 
 func freqIndex(f string) int {
-	if f == Weekly {
+	if f == funding.FrequencyWeekly {
 		return 1
 	}
 	return 0

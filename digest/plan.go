@@ -27,7 +27,7 @@ type selection struct {
 	now      time.Time
 	matches  []funding.Match // ranked, best first
 	followed []funding.Call
-	changes  []CallChange // of the followed calls, since the last digest (overlap is harmless)
+	changes  []funding.CallChange // of the followed calls, since the last digest (overlap is harmless)
 	sent     map[string]bool
 	maxItems int
 	window   time.Duration // deadlines within this horizon are news
@@ -72,7 +72,7 @@ func (c *candidate) section() Kind {
 // its Item as Data, then the other reasons it covers; then the reasons of
 // the calls left out, without Data. All are remembered once sent, so what
 // "N more" stood for is not sent again the next day. It is pure.
-func selectItems(in selection) []DigestItem {
+func selectItems(in selection) []funding.DigestItem {
 	byID := map[string]*candidate{}
 	var order []*candidate
 	get := func(id string, rank int) *candidate {
@@ -84,7 +84,7 @@ func selectItems(in selection) []DigestItem {
 		}
 		return c
 	}
-	unsent := func(id, reason string) bool { return !in.sent[SentKey(id, reason)] }
+	unsent := func(id, reason string) bool { return !in.sent[funding.SentItemKey(id, reason)] }
 	horizon := in.now.Add(in.window)
 	soon := func(d *time.Time) bool { return d != nil && d.After(in.now) && !d.After(horizon) }
 
@@ -116,7 +116,7 @@ func selectItems(in selection) []DigestItem {
 		}
 	}
 
-	changes := map[string][]CallChange{}
+	changes := map[string][]funding.CallChange{}
 	for _, ch := range in.changes {
 		changes[ch.CallID] = append(changes[ch.CallID], ch)
 	}
@@ -128,7 +128,7 @@ func selectItems(in selection) []DigestItem {
 		}
 		c.item.Status = call.StatusAt(in.now)
 		c.item.Deadline = call.NextDeadline(in.now)
-		var fresh []CallChange
+		var fresh []funding.CallChange
 		for _, ch := range changes[call.ID] {
 			if r := changedReason(ch.ChangedAt); unsent(call.ID, r) && relevant(ch) {
 				fresh = append(fresh, ch)
@@ -175,11 +175,11 @@ func selectItems(in selection) []DigestItem {
 			keep[c] = true
 		}
 	}
-	var out, left []DigestItem
+	var out, left []funding.DigestItem
 	for _, c := range picked {
 		if !keep[c] {
 			for _, r := range c.keys {
-				left = append(left, DigestItem{CallID: c.item.CallID, Reason: r})
+				left = append(left, funding.DigestItem{CallID: c.item.CallID, Reason: r})
 			}
 			continue
 		}
@@ -188,10 +188,10 @@ func selectItems(in selection) []DigestItem {
 		if err != nil { // an Item always marshals
 			panic(err)
 		}
-		out = append(out, DigestItem{CallID: c.item.CallID, Reason: first, Data: data})
+		out = append(out, funding.DigestItem{CallID: c.item.CallID, Reason: first, Data: data})
 		for _, r := range c.keys {
 			if r != first {
-				out = append(out, DigestItem{CallID: c.item.CallID, Reason: r})
+				out = append(out, funding.DigestItem{CallID: c.item.CallID, Reason: r})
 			}
 		}
 	}
@@ -233,13 +233,13 @@ func compareInSection(a, b *candidate) int {
 }
 
 // relevant reports whether a change touched an alert field.
-func relevant(ch CallChange) bool {
+func relevant(ch funding.CallChange) bool {
 	return slices.ContainsFunc(ch.Fields, func(f string) bool { return slices.Contains(alertFields, f) })
 }
 
 // mergeChanges merges a call's changes: the alert fields that changed, in
 // alertFields order, and the time of the latest change.
-func mergeChanges(changes []CallChange) ([]string, time.Time) {
+func mergeChanges(changes []funding.CallChange) ([]string, time.Time) {
 	seen := map[string]bool{}
 	var at time.Time
 	for _, ch := range changes {
@@ -299,7 +299,7 @@ func stamp(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
 
 // decodeItems reads back the items a digest shows, in order, and counts
 // the calls it covers without showing them ("N more").
-func decodeItems(d Digest) (items []Item, more int, err error) {
+func decodeItems(d funding.Digest) (items []Item, more int, err error) {
 	shown := map[string]bool{}
 	for _, di := range d.Items {
 		if len(di.Data) == 0 {
@@ -326,7 +326,7 @@ func decodeItems(d Digest) (items []Item, more int, err error) {
 // starts: a day before the last digest was sent (changes between planning
 // and sending it are not lost; those it held are sent items, not sent
 // again), or the confirmation of the subscription.
-func changesSince(s Subscription) time.Time {
+func changesSince(s funding.Subscription) time.Time {
 	if s.LastDigestAt != nil {
 		return s.LastDigestAt.Add(-24 * time.Hour)
 	}
@@ -338,23 +338,24 @@ func changesSince(s Subscription) time.Time {
 
 // plan builds the digest of subscription s for period at now. It reads the
 // store and asks the matcher, and writes nothing. pendingKeys are the
-// SentKeys of s's digests still in the outbox: not sent yet, but not to be
-// repeated. A digest without items has nothing new.
-func (r *Runner) plan(ctx context.Context, s Subscription, period string, now time.Time, pendingKeys []string) (Digest, string, error) {
+// sent-item keys (funding.SentItemKey) of s's digests still in the outbox:
+// not sent yet, but not to be repeated. A digest without items has nothing
+// new.
+func (r *Runner) plan(ctx context.Context, s funding.Subscription, period string, now time.Time, pendingKeys []string) (funding.Digest, string, error) {
 	p, err := r.store.Profile(ctx, s.ProfileID)
 	if err != nil {
-		return Digest{}, "", fmt.Errorf("digest: profile %s: %w", s.ProfileID, err)
+		return funding.Digest{}, "", fmt.Errorf("digest: profile %s: %w", s.ProfileID, err)
 	}
 	matches, err := r.matcher.Match(ctx, *p)
 	if err != nil {
-		return Digest{}, "", fmt.Errorf("digest: match profile %s: %w", s.ProfileID, err)
+		return funding.Digest{}, "", fmt.Errorf("digest: match profile %s: %w", s.ProfileID, err)
 	}
 	followedIDs, err := r.store.Follows(ctx, s.ProfileID)
 	if err != nil {
-		return Digest{}, "", fmt.Errorf("digest: follows of profile %s: %w", s.ProfileID, err)
+		return funding.Digest{}, "", fmt.Errorf("digest: follows of profile %s: %w", s.ProfileID, err)
 	}
 	var followed []funding.Call
-	var changes []CallChange
+	var changes []funding.CallChange
 	since := changesSince(s)
 	for _, id := range followedIDs {
 		c, err := r.store.Call(ctx, id)
@@ -367,13 +368,13 @@ func (r *Runner) plan(ctx context.Context, s Subscription, period string, now ti
 		followed = append(followed, *c)
 		ch, err := r.store.CallChanges(ctx, id, since)
 		if err != nil {
-			return Digest{}, "", fmt.Errorf("digest: changes of call %s: %w", id, err)
+			return funding.Digest{}, "", fmt.Errorf("digest: changes of call %s: %w", id, err)
 		}
 		changes = append(changes, ch...)
 	}
 	sent, err := r.store.SentItems(ctx, s.ID)
 	if err != nil {
-		return Digest{}, "", fmt.Errorf("digest: sent items of subscription %d: %w", s.ID, err)
+		return funding.Digest{}, "", fmt.Errorf("digest: sent items of subscription %d: %w", s.ID, err)
 	}
 	if len(pendingKeys) > 0 {
 		sent = maps.Clone(sent)
@@ -388,10 +389,10 @@ func (r *Runner) plan(ctx context.Context, s Subscription, period string, now ti
 		now: now, matches: matches, followed: followed, changes: changes, sent: sent,
 		maxItems: r.cfg.MaxItems, window: DeadlineWindow,
 	})
-	return Digest{SubscriptionID: s.ID, PeriodKey: period, Items: items, State: StatePlanned, PlannedAt: now}, p.Name, nil
+	return funding.Digest{SubscriptionID: s.ID, PeriodKey: period, Items: items, State: funding.DigestPlanned, PlannedAt: now}, p.Name, nil
 }
 
 // hasNews reports whether a digest shows anything.
-func hasNews(d Digest) bool {
-	return slices.ContainsFunc(d.Items, func(di DigestItem) bool { return len(di.Data) > 0 })
+func hasNews(d funding.Digest) bool {
+	return slices.ContainsFunc(d.Items, func(di funding.DigestItem) bool { return len(di.Data) > 0 })
 }

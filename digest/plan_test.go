@@ -12,7 +12,7 @@ import (
 )
 
 // shown lists "kind call" for the items a selection shows, and the reasons it covers.
-func shown(t *testing.T, items []DigestItem) (show []string, reasons []string) {
+func shown(t *testing.T, items []funding.DigestItem) (show []string, reasons []string) {
 	t.Helper()
 	for _, di := range items {
 		reasons = append(reasons, di.CallID+" "+di.Reason)
@@ -44,7 +44,7 @@ func TestSelectItems(t *testing.T) {
 		{
 			name: "the scenario",
 			in: selection{now: monday, matches: scenarioMatches(), followed: []funding.Call{callSOC, callPQC, callTypo},
-				changes: []CallChange{
+				changes: []funding.CallChange{
 					{CallID: callSOC.ID, ChangedAt: local(2026, time.September, 13, 14, 30), Fields: []string{"deadlines"}},
 					{CallID: callTypo.ID, ChangedAt: local(2026, time.September, 13, 14, 30), Fields: []string{"sections", "keywords"}},
 				}},
@@ -60,13 +60,13 @@ func TestSelectItems(t *testing.T) {
 		{
 			name: "nothing twice for the same reason; a second change is news again",
 			in: selection{now: monday, matches: scenarioMatches()[:2], followed: []funding.Call{callSOC, soonButSent},
-				changes: []CallChange{
+				changes: []funding.CallChange{
 					{CallID: callSOC.ID, ChangedAt: local(2026, time.September, 10, 9, 0), Fields: []string{"budget"}},
 					{CallID: callSOC.ID, ChangedAt: local(2026, time.September, 13, 14, 30), Fields: []string{"status"}},
 				},
 				sent: map[string]bool{
-					SentKey(callPETs.ID, "recommended"): true, SentKey(callCRA.ID, "match"): true,
-					SentKey(callSOC.ID, "changed@20260910T070000Z"): true, SentKey("SOON-SENT", "deadline@20260918T150000Z"): true,
+					funding.SentItemKey(callPETs.ID, "recommended"): true, funding.SentItemKey(callCRA.ID, "match"): true,
+					funding.SentItemKey(callSOC.ID, "changed@20260910T070000Z"): true, funding.SentItemKey("SOON-SENT", "deadline@20260918T150000Z"): true,
 				}},
 			// A recommended call is not announced again as a plain match.
 			wantShown:   []string{"changed " + callSOC.ID},
@@ -116,7 +116,7 @@ func TestSelectItems(t *testing.T) {
 }
 
 func TestDecodeItemsCountsLeftOutCalls(t *testing.T) {
-	d := Digest{Items: []DigestItem{
+	d := funding.Digest{Items: []funding.DigestItem{
 		{CallID: "A", Reason: "match", Data: json.RawMessage(`{"kind":"match","title":"A"}`)},
 		{CallID: "A", Reason: "deadline@x"},
 		{CallID: "B", Reason: "match"}, {CallID: "B", Reason: "deadline@y"}, {CallID: "C", Reason: "match"},

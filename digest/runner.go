@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"callmatch/funding"
 )
 
 // Config tunes a Runner. Zero fields take the defaults shown.
@@ -185,29 +187,29 @@ func (r *Runner) RunDue(ctx context.Context, now time.Time) (Report, error) {
 
 // composed is a digest with what it takes to render it.
 type composed struct {
-	sub         Subscription
+	sub         funding.Subscription
 	profileName string
-	d           Digest
+	d           funding.Digest
 }
 
 // planDue plans the digests due at now; pending is the outbox's planned
 // digests. With write, each is recorded in the outbox; without (dry run),
 // those that have news are returned.
-func (r *Runner) planDue(ctx context.Context, now time.Time, pending []Digest, write bool, rep *Report) ([]composed, error) {
+func (r *Runner) planDue(ctx context.Context, now time.Time, pending []funding.Digest, write bool, rep *Report) ([]composed, error) {
 	subs, err := r.store.DueSubscriptions(ctx, now)
 	if err != nil {
 		return nil, fmt.Errorf("digest: due subscriptions: %w", err)
 	}
-	waiting := map[int64][]string{} // subscription -> SentKeys of its digests in the outbox
+	waiting := map[int64][]string{} // subscription -> sent-item keys of its digests in the outbox
 	inOutbox := map[string]bool{}   // subscription/period planned already
 	for _, d := range pending {
 		inOutbox[fmt.Sprint(d.SubscriptionID, "/", d.PeriodKey)] = true
 		for _, it := range d.Items {
-			waiting[d.SubscriptionID] = append(waiting[d.SubscriptionID], SentKey(it.CallID, it.Reason))
+			waiting[d.SubscriptionID] = append(waiting[d.SubscriptionID], funding.SentItemKey(it.CallID, it.Reason))
 		}
 	}
 	type job struct {
-		sub    Subscription
+		sub    funding.Subscription
 		period string
 	}
 	var jobs []job
@@ -288,7 +290,7 @@ const (
 	planExisted             // the outbox had one for that period already
 )
 
-func (r *Runner) planOne(ctx context.Context, s Subscription, period string, now time.Time, pendingKeys []string, write bool) (composed, planOutcome, error) {
+func (r *Runner) planOne(ctx context.Context, s funding.Subscription, period string, now time.Time, pendingKeys []string, write bool) (composed, planOutcome, error) {
 	d, name, err := r.plan(ctx, s, period, now, pendingKeys)
 	if err != nil {
 		r.logger.Warn("Digest not planned", slog.Int64("subscription_id", s.ID), slog.Any("error", err))
@@ -343,7 +345,7 @@ func (r *Runner) sendPending(ctx context.Context, now, start time.Time, rep *Rep
 	if err != nil {
 		return fmt.Errorf("digest: pending digests: %w", err)
 	}
-	var ready []Digest
+	var ready []funding.Digest
 	for _, d := range pending {
 		if r.ready(d, r.clock(now, start)) {
 			ready = append(ready, d)
@@ -401,8 +403,8 @@ func (r *Runner) sendPending(ctx context.Context, now, start time.Time, rep *Rep
 // prepared is a pending digest made ready to send: its subscription, and
 // the rendered message or why there is none.
 type prepared struct {
-	d        Digest
-	sub      Subscription
+	d        funding.Digest
+	sub      funding.Subscription
 	msg      Message
 	inactive bool  // the subscription no longer takes digests
 	subErr   error // the subscription could not be read: stop the run
@@ -411,7 +413,7 @@ type prepared struct {
 }
 
 // prepare reads what d needs and renders it. It writes nothing.
-func (r *Runner) prepare(ctx context.Context, d Digest) prepared {
+func (r *Runner) prepare(ctx context.Context, d funding.Digest) prepared {
 	p := prepared{d: d}
 	sub, err := r.store.Subscription(ctx, d.SubscriptionID)
 	if err != nil {
@@ -437,7 +439,7 @@ func (r *Runner) prepare(ctx context.Context, d Digest) prepared {
 
 // ready reports whether a planned digest may be tried at now: never tried,
 // or its retry delay since the last claim has passed.
-func (r *Runner) ready(d Digest, now time.Time) bool {
+func (r *Runner) ready(d funding.Digest, now time.Time) bool {
 	return d.Attempts == 0 || d.ClaimedAt == nil || !now.Before(d.ClaimedAt.Add(r.retryDelay(d.Attempts)))
 }
 
@@ -450,7 +452,7 @@ func (r *Runner) clock(now, start time.Time) time.Time { return now.Add(time.Sin
 func (r *Runner) deliver(ctx context.Context, p prepared, now, start time.Time, rep *Report) error {
 	at := r.clock(now, start)
 	d, err := r.store.ClaimDigest(ctx, p.d.ID, at)
-	if errors.Is(err, ErrNotClaimable) {
+	if errors.Is(err, funding.ErrDigestNotClaimable) {
 		return nil
 	}
 	if err != nil {
@@ -615,31 +617,8 @@ func (r *Runner) DryRun(ctx context.Context, now time.Time, w io.Writer) (Report
 	return rep, errors.Join(append(errs, err)...)
 }
 
-func printMessage(w io.Writer, subscriptionID int64, d Digest, origin string, m Message) {
+func printMessage(w io.Writer, subscriptionID int64, d funding.Digest, origin string, m Message) {
 	items, more, _ := decodeItems(d)
 	fmt.Fprintf(w, "=== subscription %d, period %s (%s): %d items, %d more\nTo: %s\nSubject: %s\nMessage-ID: <%s>\nList-Unsubscribe: <%s>\n\n%s\n",
 		subscriptionID, d.PeriodKey, origin, len(items), more, m.To, m.Subject, m.MessageID, m.UnsubscribeURL, m.Text)
-}
-
-// Loop runs RunDue now and then every interval until ctx ends, logging
-// each run's outcome: what `callmatch serve` runs.
-func (r *Runner) Loop(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		rep, err := r.RunDue(ctx, time.Now())
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			r.logger.Error("Digest run failed", slog.Any("report", rep), slog.Any("error", err))
-		case rep != Report{}:
-			r.logger.Info("Digest run finished", slog.Any("report", rep))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -102,9 +102,9 @@ func TestRunDueSendsDailyDigestOverSMTP(t *testing.T) {
 	// Everything is remembered as sent.
 	sent, _ := st.SentItems(ctx, 1)
 	for _, k := range []string{
-		SentKey(callPETs.ID, "recommended"), SentKey(callPETs.ID, "match"), SentKey(callCRA.ID, "match"),
-		SentKey(callAI.ID, "match"), SentKey(callAI.ID, "deadline@20260924T150000Z"),
-		SentKey(callSOC.ID, "changed@20260913T123000Z"), SentKey(callPQC.ID, "deadline@20260918T150000Z"),
+		funding.SentItemKey(callPETs.ID, "recommended"), funding.SentItemKey(callPETs.ID, "match"), funding.SentItemKey(callCRA.ID, "match"),
+		funding.SentItemKey(callAI.ID, "match"), funding.SentItemKey(callAI.ID, "deadline@20260924T150000Z"),
+		funding.SentItemKey(callSOC.ID, "changed@20260913T123000Z"), funding.SentItemKey(callPQC.ID, "deadline@20260918T150000Z"),
 	} {
 		if !sent[k] {
 			t.Errorf("sent items lack %s; have %v", k, sent)
@@ -233,7 +233,7 @@ func TestRunDueServerDownLongerThanRetries(t *testing.T) {
 	}
 	assertOnePerSubscriber(t, srv, st, 5)
 	for _, d := range st.allDigests() {
-		if d.State != StateSent {
+		if d.State != funding.DigestSent {
 			t.Errorf("digest %d is %s, want sent", d.ID, d.State)
 		}
 	}
@@ -256,7 +256,7 @@ func assertOnePerSubscriber(t *testing.T, srv *digesttest.SMTPServer, st *memSto
 		}
 	}
 	for _, d := range st.allDigests() {
-		if d.State != StateSent {
+		if d.State != funding.DigestSent {
 			t.Errorf("digest %d is %s, want sent", d.ID, d.State)
 		}
 	}
@@ -301,7 +301,7 @@ func TestRunDuePermanentRefusalMarksBounced(t *testing.T) {
 		t.Errorf("bounced = %v, %v; want only gone@ bounced", st.sub(1).Bounced, st.sub(2).Bounced)
 	}
 	for _, d := range st.allDigests() {
-		if d.SubscriptionID == 2 && (d.State != StateFailed || !strings.Contains(d.LastError, "550")) {
+		if d.SubscriptionID == 2 && (d.State != funding.DigestFailed || !strings.Contains(d.LastError, "550")) {
 			t.Errorf("digest of the bounced address = %s %q, want failed with the 550", d.State, d.LastError)
 		}
 	}
@@ -356,7 +356,7 @@ func TestRunDueCrashAfterClaimResendsAfterLease(t *testing.T) {
 		t.Fatal("RunDue succeeded with a failing MarkDigestSent")
 	}
 	st.failMarkSent = false
-	if d := st.allDigests()[0]; d.State != StateSending {
+	if d := st.allDigests()[0]; d.State != funding.DigestSending {
 		t.Fatalf("digest is %s, want sending (stuck)", d.State)
 	}
 	// Within the lease nothing happens; after it, it is sent again, with the same Message-ID.
@@ -372,7 +372,7 @@ func TestRunDueCrashAfterClaimResendsAfterLease(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].MessageID != msgs[1].MessageID || msgs[0].HTML != msgs[1].HTML {
 		t.Errorf("sent %d messages; want the same message twice", len(msgs))
 	}
-	if d := st.allDigests()[0]; d.State != StateSent || d.Attempts != 2 {
+	if d := st.allDigests()[0]; d.State != funding.DigestSent || d.Attempts != 2 {
 		t.Errorf("digest = %s after %d attempts, want sent after 2", d.State, d.Attempts)
 	}
 }
@@ -547,9 +547,9 @@ func TestShutdownFinishesTheDigestBeingSent(t *testing.T) {
 	var sent, waiting int
 	for _, d := range st.allDigests() {
 		switch d.State {
-		case StateSent:
+		case funding.DigestSent:
 			sent++
-		case StatePlanned:
+		case funding.DigestPlanned:
 			waiting++
 		default:
 			t.Errorf("digest %d left %s: half-sent", d.ID, d.State)

@@ -5,16 +5,18 @@ import (
 	"sync"
 	"time"
 	_ "time/tzdata" // subscribers' zones must load on hosts without a zoneinfo database
+
+	"callmatch/funding"
 )
 
 // Slot returns the most recent time at or before now when s was scheduled
 // to get a digest: the day (daily) or the weekday (weekly) at s.Hour:00 in
 // loc. On a day when that hour does not exist (DST), time.Date normalizes it.
-func Slot(s Subscription, now time.Time, loc *time.Location) time.Time {
+func Slot(s funding.Subscription, now time.Time, loc *time.Location) time.Time {
 	local := now.In(loc)
 	hour := min(max(s.Hour, 0), 23)
 	slot := time.Date(local.Year(), local.Month(), local.Day(), hour, 0, 0, 0, loc)
-	if s.Frequency == Weekly {
+	if s.Frequency == funding.FrequencyWeekly {
 		back := (int(local.Weekday()) - int(s.Weekday) + 7) % 7
 		slot = time.Date(local.Year(), local.Month(), local.Day()-back, hour, 0, 0, 0, loc)
 		if slot.After(now) {
@@ -41,11 +43,11 @@ func Period(slot time.Time) string { return slot.Format(time.DateOnly) }
 //   - no digest may have been sent since that slot (LastDigestAt): one
 //     digest per period, and a server that was down for days sends one
 //     digest, not one per missed period.
-func Due(s Subscription, now time.Time, loc *time.Location) (period string, due bool) {
+func Due(s funding.Subscription, now time.Time, loc *time.Location) (period string, due bool) {
 	if !s.Active() || (s.PausedUntil != nil && s.PausedUntil.After(now)) {
 		return "", false
 	}
-	if s.Frequency != Daily && s.Frequency != Weekly {
+	if s.Frequency != funding.FrequencyDaily && s.Frequency != funding.FrequencyWeekly {
 		return "", false
 	}
 	slot := Slot(s, now, loc)

@@ -1,7 +1,7 @@
 package digest
 
 // This file checks the Store interface against the real store (SQLite in a
-// temporary folder), through StoreAdapter: the one `main` uses.
+// temporary folder): the one `main` uses.
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func TestRunDueAgainstTheRealStore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sub := &store.Subscription{Email: "ceo@acme.example", ProfileID: "acme", Frequency: store.FrequencyDaily, Hour: 8,
+	sub := &funding.Subscription{Email: "ceo@acme.example", ProfileID: "acme", Frequency: funding.FrequencyDaily, Hour: 8,
 		Timezone: "Europe/Brussels", Language: "en", TokenHash: "confirm-hash"}
 	if err := st.CreateSubscription(ctx, sub); err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func TestRunDueAgainstTheRealStore(t *testing.T) {
 
 	m := &fakeMatcher{}
 	m.set("acme", scenarioMatches())
-	r, srv := newSMTPRunner(t, StoreAdapter{st}, m)
+	r, srv := newSMTPRunner(t, st, m)
 	srv.DropAtMail(1) // and the relay hangs up once
 
 	rep, err := r.RunDue(ctx, monday)
@@ -83,7 +83,7 @@ func TestRunDueAgainstTheRealStore(t *testing.T) {
 		t.Errorf("LastDigestAt not set")
 	}
 	sent, _ := st.SentItems(ctx, sub.ID)
-	if !sent[SentKey(callPETs.ID, "recommended")] || !sent[SentKey(callSOC.ID, "changed@20260913T123000Z")] {
+	if !sent[funding.SentItemKey(callPETs.ID, "recommended")] || !sent[funding.SentItemKey(callSOC.ID, "changed@20260913T123000Z")] {
 		t.Errorf("sent items = %v", sent)
 	}
 	// Again, and the next day with nothing new: nothing.

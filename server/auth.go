@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -116,13 +115,6 @@ func (s *Server) sendSignInLinks(email, lang string) {
 	}()
 }
 
-// signInLink is one link of a sign-in e-mail. A pending profile's link is
-// labelled by dates only: its name is the registrant's text, and the
-// registrant may be anyone.
-type signInLink struct {
-	Label, Note, URL string
-}
-
 func (s *Server) mailSignInLinks(ctx context.Context, email, lang string) error {
 	profiles, err := s.store.ProfilesByEmail(ctx, email)
 	if err != nil {
@@ -138,15 +130,17 @@ func (s *Server) mailSignInLinks(ctx context.Context, email, lang string) error 
 	}
 	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
 	now := s.cfg.Now()
-	var links []signInLink
+	// A pending profile's link is labelled by dates only: its name is the
+	// registrant's text, and the registrant may be anyone.
+	var links []digest.NoticeLink
 	pending := false
 	for _, p := range profiles {
 		token := newSecret(32)
-		expires, link := now.Add(loginTokenTTL), signInLink{Label: t("mail.button") + " – " + p.Name}
+		expires, link := now.Add(loginTokenTTL), digest.NoticeLink{Label: t("mail.button") + " – " + p.Name}
 		if !p.Confirmed {
 			// Until the profile is deleted: the owner may read it days later.
 			expires, pending = confirmLinkExpiry(&p, now), true
-			link = signInLink{Label: t("mail.pending_button"),
+			link = digest.NoticeLink{Label: t("mail.pending_button"),
 				Note: t("mail.pending_note", s.views.Date(lang, p.CreatedAt), s.views.Date(lang, expires))}
 			if p.EverConfirmed {
 				link.Note = t("mail.pending_note_moved", s.views.Date(lang, p.UpdatedAt))
@@ -175,56 +169,21 @@ func (s *Server) mailSignInLinks(ctx context.Context, email, lang string) error 
 	return nil
 }
 
-var signInHTML = template.Must(template.New("mail").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body style="font-family:sans-serif;color:#1b1f24;max-width:36rem">
-<p>{{.Hello}}</p>
-<p>{{.Intro}}</p>
-{{range .Links}}<p><a href="{{.URL}}" style="background:#003399;color:#fff;padding:.5rem 1rem;border-radius:4px;text-decoration:none;display:inline-block">{{.Label}}</a>{{with .Note}}<br><span style="color:#5a6270;font-size:.9rem">{{.}}</span>{{end}}</p>{{end}}
-<p style="color:#5a6270;font-size:.9rem">{{.Expiry}}</p>
-<p style="color:#5a6270;font-size:.9rem">{{.Ignore}}</p>
-</body></html>`))
-
-// signInMessage composes e-mail page of pages: plain text and simple HTML.
-func (s *Server) signInMessage(to, lang string, links []signInLink, page, pages int, pending bool, now time.Time) (digest.Message, error) {
-	host := s.mailHost()
+// signInMessage composes e-mail page of pages.
+func (s *Server) signInMessage(to, lang string, links []digest.NoticeLink, page, pages int, pending bool, now time.Time) (digest.Message, error) {
 	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
-	minutes := int(loginTokenTTL / time.Minute)
-	data := struct {
-		Lang, Subject, Hello, Intro, Expiry, Ignore string
-		Links                                       []signInLink
-	}{lang, t("mail.subject"), t("mail.hello"), t("mail.intro"), t("mail.expiry", minutes), t("mail.ignore"), links}
+	n := s.notice("signin", to, lang, now)
+	n.Subject, n.Hello, n.Intro = t("mail.subject"), t("mail.hello"), t("mail.intro")
+	n.Expiry, n.Ignore = t("mail.expiry", int(loginTokenTTL/time.Minute)), t("mail.ignore")
 	if pages > 1 {
-		data.Subject += " (" + t("mail.page", page, pages) + ")"
-		data.Intro += " " + t("mail.page", page, pages) + "."
+		n.Subject += " (" + t("mail.page", page, pages) + ")"
+		n.Intro += " " + t("mail.page", page, pages) + "."
 	}
 	if pending {
-		data.Expiry += " " + t("mail.pending_expiry")
+		n.Expiry += " " + t("mail.pending_expiry")
 	}
-	var text strings.Builder
-	fmt.Fprintf(&text, "%s\n\n%s\n\n", data.Hello, data.Intro)
-	for _, l := range links {
-		fmt.Fprintf(&text, "%s:\n", l.Label)
-		if l.Note != "" {
-			fmt.Fprintf(&text, "(%s)\n", l.Note)
-		}
-		fmt.Fprintf(&text, "%s\n\n", l.URL)
-	}
-	fmt.Fprintf(&text, "%s\n\n%s\n\n-- \ncallmatch\n", data.Expiry, data.Ignore)
-	var html strings.Builder
-	if err := signInHTML.Execute(&html, data); err != nil {
-		return digest.Message{}, err
-	}
-	return digest.Message{
-		MessageID: "signin." + strings.ToLower(newSecret(12)) + "@" + host,
-		From:      s.mailFrom(),
-		To:        to,
-		Subject:   data.Subject,
-		Date:      now,
-		Language:  lang,
-		Text:      text.String(),
-		HTML:      html.String(),
-	}, nil
+	n.Links = links
+	return digest.ComposeNotice(n)
 }
 
 // validLoginToken accepts the shape of our tokens only (32 random bytes,

@@ -3,27 +3,26 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"callmatch/cluster"
 	"callmatch/funding"
 	"callmatch/store/storetest"
 )
 
-func redisCacheAt(t testing.TB, addr string) *RedisCache {
+// redisCacheAt is the shared cache of the instances, as serve builds it.
+func redisCacheAt(t testing.TB, addr string) Cache {
 	t.Helper()
-	opt, err := RedisOptions("redis://" + addr + "/0")
+	cl, err := cluster.Open("redis://"+addr+"/0", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	redis.SetLogger(silentRedis{})
-	c := NewRedisCache(redis.NewClient(opt))
-	t.Cleanup(func() { c.Close() })
-	return c
+	t.Cleanup(func() { cl.Close() })
+	return cl.Cache()
 }
 
 func getMatches(t *testing.T, s *Server, p created) matchesAnswer {
@@ -187,7 +186,3 @@ func TestMemoryCacheWithoutRedis(t *testing.T) {
 		t.Errorf("readyz cache = %+v, want ok with a note that it is in-process", c)
 	}
 }
-
-type silentRedis struct{}
-
-func (silentRedis) Printf(context.Context, string, ...any) {}

@@ -38,7 +38,7 @@ func (s *Server) preferLanguage(c *fiber.Ctx, lang string) {
 	c.Locals(localLang, canonicalLang(lang))
 }
 
-func (s *Server) subscriptionView(c *fiber.Ctx, sub store.Subscription, token string) subscriptionPage {
+func (s *Server) subscriptionView(c *fiber.Ctx, sub funding.Subscription, token string) subscriptionPage {
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
 	p := subscriptionPage{basePage: s.base(c), Token: strings.Clone(token), State: s.subscriptionState(sub),
@@ -165,7 +165,7 @@ func (s *Server) unsubscribe(c *fiber.Ctx) error {
 	now := s.cfg.Now()
 	var err error
 	if all {
-		var sub store.Subscription
+		var sub funding.Subscription
 		if sub, err = s.store.Subscription(ctx, id); err == nil {
 			var n int
 			if n, err = s.store.UnsubscribeEmail(ctx, sub.Email, now); err == nil {
@@ -231,7 +231,7 @@ func (s *Server) addDigests(c *fiber.Ctx, page *matchesPage) error {
 			Language: sub.Language, State: state, PausedUntil: sub.PausedUntil, Since: sub.CreatedAt})
 	}
 	if page.DigestForm == (digestForm{}) {
-		page.DigestForm = digestForm{Email: page.Profile.Email, Frequency: store.FrequencyWeekly, Weekday: int(defaultDigestWeekday),
+		page.DigestForm = digestForm{Email: page.Profile.Email, Frequency: funding.FrequencyWeekly, Weekday: int(defaultDigestWeekday),
 			Hour: defaultDigestHour, Timezone: digest.DefaultTimezone, Language: lang}
 	}
 	page.DigestWeekdays, page.DigestHours = digestWeekdays, make([]int, 24)

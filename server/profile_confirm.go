@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
-	"html/template"
 	"log/slog"
 	"strings"
 	"time"
@@ -131,16 +129,6 @@ func (s *Server) signInURL(token string) string {
 	return strings.TrimRight(s.cfg.BaseURL, "/") + "/signin/" + token
 }
 
-var confirmProfileHTML = template.Must(template.New("mail").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body style="font-family:sans-serif;color:#1b1f24;max-width:36rem">
-<p>{{.Hello}}</p>
-<p>{{.Intro}}</p>
-<p><a href="{{.URL}}" style="background:#003399;color:#fff;padding:.5rem 1rem;border-radius:4px;text-decoration:none;display:inline-block">{{.Button}}</a></p>
-<p style="color:#5a6270;font-size:.9rem">{{.Expiry}}</p>
-<p style="color:#5a6270;font-size:.9rem">{{.Ignore}}</p>
-</body></html>`))
-
 // confirmProfileMessage is the first e-mail to an address: it carries no
 // text that the registrant chose (not the profile's name), in the subject
 // or the body, so that registering cannot mail words to a stranger.
@@ -154,25 +142,10 @@ func (s *Server) confirmProfileMessage(to, lang, link, byStaff string, registere
 	default:
 		intro = t("mail.confirm_intro_staff", byStaff, s.views.Date(lang, registered))
 	}
-	data := struct {
-		Lang, Subject, Hello, Intro, Button, URL, Expiry, Ignore string
-	}{lang, t("mail.confirm_subject"), t("mail.hello"), intro, t("mail.confirm_button"), link, expiry, t("mail.confirm_ignore")}
-	var text strings.Builder
-	fmt.Fprintf(&text, "%s\n\n%s\n\n%s:\n%s\n\n%s\n\n%s\n\n-- \ncallmatch\n", data.Hello, data.Intro, data.Button, data.URL, data.Expiry, data.Ignore)
-	var html strings.Builder
-	if err := confirmProfileHTML.Execute(&html, data); err != nil {
-		return digest.Message{}, err
-	}
-	return digest.Message{
-		MessageID: "confirm." + strings.ToLower(newSecret(12)) + "@" + s.mailHost(),
-		From:      s.mailFrom(),
-		To:        to,
-		Subject:   data.Subject,
-		Date:      now,
-		Language:  lang,
-		Text:      text.String(),
-		HTML:      html.String(),
-	}, nil
+	n := s.notice("confirm", to, lang, now)
+	n.Subject, n.Hello, n.Intro, n.Expiry, n.Ignore = t("mail.confirm_subject"), t("mail.hello"), intro, expiry, t("mail.confirm_ignore")
+	n.Links = []digest.NoticeLink{{Label: t("mail.confirm_button"), URL: link}}
+	return digest.ComposeNotice(n)
 }
 
 // Housekeep is the server's periodic clean-up: it deletes the profiles

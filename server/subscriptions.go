@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -53,9 +52,9 @@ type subscriptionInput struct {
 
 // subscription validates the request and returns the subscription it asks
 // for, without its token. Errors are *funding.ValidationError (400).
-func (in subscriptionInput) subscription(defaultLang string) (store.Subscription, error) {
+func (in subscriptionInput) subscription(defaultLang string) (funding.Subscription, error) {
 	bad := func(field, msg string) error { return &funding.ValidationError{Field: field, Message: msg} }
-	sub := store.Subscription{Email: in.Email, ProfileID: in.ProfileID, Frequency: in.Frequency,
+	sub := funding.Subscription{Email: in.Email, ProfileID: in.ProfileID, Frequency: in.Frequency,
 		Weekday: defaultDigestWeekday, Hour: defaultDigestHour, Timezone: in.Timezone, Language: in.Language}
 	switch {
 	case in.Email == "":
@@ -66,7 +65,7 @@ func (in subscriptionInput) subscription(defaultLang string) (store.Subscription
 		return sub, bad("profile_id", "is required")
 	case !validID(in.ProfileID):
 		return sub, bad("profile_id", "is not a profile identifier")
-	case in.Frequency != store.FrequencyDaily && in.Frequency != store.FrequencyWeekly:
+	case in.Frequency != funding.FrequencyDaily && in.Frequency != funding.FrequencyWeekly:
 		return sub, bad("frequency", "must be daily or weekly")
 	}
 	if in.Weekday != nil {
@@ -143,7 +142,7 @@ func validTimezone(name string) bool {
 // address's other subscriptions to the same profile (confirmSubscription).
 // When the address had too many confirmation e-mails lately, nothing is
 // done and retry says when to come back.
-func (s *Server) subscribe(c *fiber.Ctx, p *funding.Profile, sub store.Subscription) (retry time.Duration, err error) {
+func (s *Server) subscribe(c *fiber.Ctx, p *funding.Profile, sub funding.Subscription) (retry time.Duration, err error) {
 	if !p.Confirmed {
 		return 0, errPendingProfile
 	}
@@ -198,6 +197,11 @@ func (s *Server) mailHost() string {
 	return "localhost"
 }
 
+// notice is a system e-mail of this server to an address, in lang.
+func (s *Server) notice(kind, to, lang string, now time.Time) digest.Notice {
+	return digest.Notice{Kind: kind, From: s.mailFrom(), To: to, Domain: s.mailHost(), Lang: lang, Date: now}
+}
+
 func (s *Server) mailFrom() string {
 	if s.cfg.MailFrom != "" {
 		return s.cfg.MailFrom
@@ -205,63 +209,32 @@ func (s *Server) mailFrom() string {
 	return "callmatch <noreply@" + s.mailHost() + ">"
 }
 
-var confirmHTML = template.Must(template.New("mail").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body style="font-family:sans-serif;color:#1b1f24;max-width:36rem">
-<p>{{.Hello}}</p>
-<p>{{.Intro}}</p>
-<p>{{.When}}</p>
-<p><a href="{{.URL}}" style="background:#003399;color:#fff;padding:.5rem 1rem;border-radius:4px;text-decoration:none;display:inline-block">{{.Button}}</a></p>
-<p style="color:#5a6270;font-size:.9rem">{{.Expiry}}</p>
-<p style="color:#5a6270;font-size:.9rem">{{.Ignore}}</p>
-</body></html>`))
-
 // confirmationMessage composes the double opt-in e-mail, in the
-// subscriber's language: plain text and simple HTML.
-func (s *Server) confirmationMessage(sub store.Subscription, profileName, token string, now time.Time) (digest.Message, error) {
+// subscriber's language.
+func (s *Server) confirmationMessage(sub funding.Subscription, profileName, token string, now time.Time) (digest.Message, error) {
 	lang := sub.Language
 	t := func(key string, args ...any) string { return s.views.T(lang, key, args...) }
 	intro := t("subscribe.mail.intro_daily", profileName)
-	if sub.Frequency == store.FrequencyWeekly {
+	if sub.Frequency == funding.FrequencyWeekly {
 		intro = t("subscribe.mail.intro_weekly", profileName)
 	}
-	data := struct {
-		Lang, Subject, Hello, Intro, When, Button, URL, Expiry, Ignore string
-	}{
-		Lang: lang, Subject: t("subscribe.mail.subject"), Hello: t("mail.hello"), Intro: intro,
-		When:   t("subscribe.when", s.scheduleText(lang, sub)),
-		Button: t("subscribe.mail.button"), URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/subscriptions/confirm/" + token,
-		Expiry: t("subscribe.mail.expiry", int(confirmTTL/(24*time.Hour))), Ignore: t("subscribe.mail.ignore"),
-	}
-	var text strings.Builder
-	fmt.Fprintf(&text, "%s\n\n%s\n%s\n\n%s:\n%s\n\n%s\n\n%s\n\n-- \ncallmatch\n",
-		data.Hello, data.Intro, data.When, data.Button, data.URL, data.Expiry, data.Ignore)
-	var html strings.Builder
-	if err := confirmHTML.Execute(&html, data); err != nil {
-		return digest.Message{}, err
-	}
-	host := s.mailHost()
-	return digest.Message{
-		MessageID: "subscribe." + strings.ToLower(newSecret(12)) + "@" + host,
-		From:      s.mailFrom(),
-		To:        sub.Email,
-		Subject:   data.Subject,
-		Date:      now,
-		Language:  lang,
-		Text:      text.String(),
-		HTML:      html.String(),
-	}, nil
+	n := s.notice("subscribe", sub.Email, lang, now)
+	n.Subject, n.Hello, n.Intro = t("subscribe.mail.subject"), t("mail.hello"), intro
+	n.When = t("subscribe.when", s.scheduleText(lang, sub))
+	n.Links = []digest.NoticeLink{{Label: t("subscribe.mail.button"), URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/subscriptions/confirm/" + token}}
+	n.Expiry, n.Ignore = t("subscribe.mail.expiry", int(confirmTTL/(24*time.Hour))), t("subscribe.mail.ignore")
+	return digest.ComposeNotice(n)
 }
 
 // scheduleText says when a subscription's digests go out, in lang:
 // "every day at 08:00 (Europe/Brussels)".
-func (s *Server) scheduleText(lang string, sub store.Subscription) string {
+func (s *Server) scheduleText(lang string, sub funding.Subscription) string {
 	at := fmt.Sprintf("%02d:00", sub.Hour)
 	tz := sub.Timezone
 	if tz == "" {
 		tz = digest.DefaultTimezone
 	}
-	if sub.Frequency == store.FrequencyWeekly {
+	if sub.Frequency == funding.FrequencyWeekly {
 		return s.views.T(lang, "digests.schedule_weekly", s.views.T(lang, "weekday."+strconv.Itoa(int(sub.Weekday))), at, tz)
 	}
 	return s.views.T(lang, "digests.schedule_daily", at, tz)
@@ -277,7 +250,7 @@ const (
 	subEnded   = "ended"   // unsubscribed
 )
 
-func (s *Server) subscriptionState(sub store.Subscription) string {
+func (s *Server) subscriptionState(sub funding.Subscription) string {
 	now := s.cfg.Now()
 	switch {
 	case sub.UnsubscribedAt != nil:
@@ -299,7 +272,7 @@ func (s *Server) subscriptionState(sub store.Subscription) string {
 // latest confirmed settings replace the earlier ones, so that no address
 // gets one profile's digest twice. Only a pending subscription is
 // confirmed; ok is false for an unknown token or one that expired or ended.
-func (s *Server) confirmSubscription(ctx context.Context, token string) (sub store.Subscription, ok bool, err error) {
+func (s *Server) confirmSubscription(ctx context.Context, token string) (sub funding.Subscription, ok bool, err error) {
 	sub, err = s.store.SubscriptionByToken(ctx, hashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return sub, false, nil

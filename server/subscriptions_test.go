@@ -14,7 +14,6 @@ import (
 	"callmatch/digest"
 	"callmatch/digest/digesttest"
 	"callmatch/funding"
-	"callmatch/store"
 )
 
 // smtpPageServer is a test server whose e-mails go to a real SMTP server
@@ -97,7 +96,7 @@ func (oneCallMatcher) Match(context.Context, funding.Profile) ([]funding.Match, 
 func newTestDigestRunner(t *testing.T, s *Server, mailer digest.Mailer) *digest.Runner {
 	t.Helper()
 	r, err := digest.New(digest.Config{BaseURL: "http://callmatch.test", SecretKey: testUnsubscribeKey},
-		digest.StoreAdapter{Store: s.store}, oneCallMatcher{}, mailer, discard)
+		s.store, oneCallMatcher{}, mailer, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,10 +104,10 @@ func newTestDigestRunner(t *testing.T, s *Server, mailer digest.Mailer) *digest.
 }
 
 // confirmedSubscription stores a confirmed daily subscription.
-func confirmedSubscription(t *testing.T, s *Server, email, profileID string) store.Subscription {
+func confirmedSubscription(t *testing.T, s *Server, email, profileID string) funding.Subscription {
 	t.Helper()
 	confirmed := testNow.Add(-48 * time.Hour)
-	sub := store.Subscription{Email: email, ProfileID: profileID, Frequency: store.FrequencyDaily, Hour: 8,
+	sub := funding.Subscription{Email: email, ProfileID: profileID, Frequency: funding.FrequencyDaily, Hour: 8,
 		Timezone: "Europe/Brussels", Language: "en", TokenHash: hashToken(newSecret(32)), ConfirmedAt: &confirmed}
 	if err := s.store.CreateSubscription(t.Context(), &sub); err != nil {
 		t.Fatal(err)
@@ -116,7 +115,7 @@ func confirmedSubscription(t *testing.T, s *Server, email, profileID string) sto
 	return sub
 }
 
-func subscriptionNow(t *testing.T, s *Server, id int64) store.Subscription {
+func subscriptionNow(t *testing.T, s *Server, id int64) funding.Subscription {
 	t.Helper()
 	sub, err := s.store.Subscription(t.Context(), id)
 	if err != nil {
@@ -361,7 +360,7 @@ func TestUnsubscribeFromEveryEmailToTheAddress(t *testing.T) {
 	if a := b.post(path, url.Values{"all": {"1"}}); a.code != http.StatusSeeOther {
 		t.Fatalf("POST all = %d, want 303", a.code)
 	}
-	for _, sub := range []store.Subscription{a1, a2, a3} {
+	for _, sub := range []funding.Subscription{a1, a2, a3} {
 		if subscriptionNow(t, s, sub.ID).UnsubscribedAt == nil {
 			t.Errorf("subscription %d of the address is still live", sub.ID)
 		}
@@ -687,7 +686,7 @@ func TestDigestsOnTheProfilePage(t *testing.T) {
 	}
 }
 
-func containsSub(subs []store.Subscription, id int64) bool {
+func containsSub(subs []funding.Subscription, id int64) bool {
 	for _, s := range subs {
 		if s.ID == id {
 			return true

@@ -17,18 +17,6 @@ import (
 // records, when a call vanishes from the portal (MarkGone) or comes back.
 const FieldGone = "gone_at"
 
-// CallChange is one recorded change of a call: which fields changed and
-// their values before and after, keyed by the JSON names of funding.Call
-// (a field such as "deadlines" covers the keys deadlines and deadline_model).
-type CallChange struct {
-	ID        int64                      `json:"id"`
-	CallID    string                     `json:"call_id"`
-	ChangedAt time.Time                  `json:"changed_at"`
-	Fields    []string                   `json:"fields"`
-	Old       map[string]json.RawMessage `json:"old"`
-	New       map[string]json.RawMessage `json:"new"`
-}
-
 // fieldKeys maps the field names of funding.Call.ChangedFields that cover
 // several JSON keys to those keys; any other name is its own key.
 var fieldKeys = map[string][]string{
@@ -557,7 +545,7 @@ func (s *Store) CallCount(ctx context.Context) (int, error) {
 }
 
 // CallChanges returns the recorded changes of one call at or after since, oldest first.
-func (s *Store) CallChanges(ctx context.Context, callID string, since time.Time) ([]CallChange, error) {
+func (s *Store) CallChanges(ctx context.Context, callID string, since time.Time) ([]funding.CallChange, error) {
 	ch, err := s.queryChanges(ctx, `WHERE call_id = $1 AND changed_at >= $2`, callID, micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: call changes %s: %w", callID, err)
@@ -566,7 +554,7 @@ func (s *Store) CallChanges(ctx context.Context, callID string, since time.Time)
 }
 
 // ChangesSince returns the recorded changes of all calls at or after since, oldest first.
-func (s *Store) ChangesSince(ctx context.Context, since time.Time) ([]CallChange, error) {
+func (s *Store) ChangesSince(ctx context.Context, since time.Time) ([]funding.CallChange, error) {
 	ch, err := s.queryChanges(ctx, `WHERE changed_at >= $1`, micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: changes since: %w", err)
@@ -574,17 +562,17 @@ func (s *Store) ChangesSince(ctx context.Context, since time.Time) ([]CallChange
 	return ch, nil
 }
 
-func (s *Store) queryChanges(ctx context.Context, where string, args ...any) ([]CallChange, error) {
+func (s *Store) queryChanges(ctx context.Context, where string, args ...any) ([]funding.CallChange, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT id, call_id, changed_at, fields, old_values, new_values FROM call_changes `+
 		where+` ORDER BY changed_at, id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []CallChange{}
+	out := []funding.CallChange{}
 	for rows.Next() {
 		var (
-			ch                 CallChange
+			ch                 funding.CallChange
 			at                 int64
 			fields, oldv, newv []byte
 		)

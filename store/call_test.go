@@ -323,7 +323,7 @@ func TestSaveCallConcurrent(t *testing.T) {
 		}
 		// In commit order, each change starts from what the previous one wrote,
 		// and the stored call is what the last one wrote.
-		slices.SortFunc(rows, func(a, b CallChange) int { return int(a.ID - b.ID) })
+		slices.SortFunc(rows, func(a, b funding.CallChange) int { return int(a.ID - b.ID) })
 		for i := 1; i < len(rows); i++ {
 			if o, n := string(rows[i].Old["title"]), string(rows[i-1].New["title"]); o != n {
 				t.Errorf("change %d starts from title %s, previous change wrote %s", i, o, n)

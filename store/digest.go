@@ -7,59 +7,22 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"callmatch/funding"
 )
-
-// Digest states: planned -> sending -> sent, or -> failed (permanent), or
-// back to planned (a failure worth retrying).
-const (
-	DigestPlanned = "planned"
-	DigestSending = "sending"
-	DigestSent    = "sent"
-	DigestFailed  = "failed"
-)
-
-// DigestItem is one entry of a digest: a call and why it is in the digest
-// (e.g. "new_match", "changed", "deadline"). Data is whatever the composer
-// wants to keep with it (reasons, changed fields), stored as is.
-type DigestItem struct {
-	CallID string          `json:"call_id"`
-	Reason string          `json:"reason"`
-	Data   json.RawMessage `json:"data,omitempty"`
-}
-
-// Digest is one e-mail of the outbox: what a subscription gets for one
-// period. PeriodKey names the period ("2026-11-26", "2026-W48"): a
-// subscription has at most one digest per period, so planning twice is a
-// no-op and a restart never sends a period twice.
-type Digest struct {
-	ID             int64        `json:"id"`
-	SubscriptionID int64        `json:"subscription_id"`
-	PeriodKey      string       `json:"period_key"`
-	Items          []DigestItem `json:"items"`
-	State          string       `json:"state"`
-	PlannedAt      time.Time    `json:"planned_at"`
-	ClaimedAt      *time.Time   `json:"claimed_at,omitempty"`
-	SentAt         *time.Time   `json:"sent_at,omitempty"`
-	Attempts       int          `json:"attempts"`
-	LastError      string       `json:"last_error,omitempty"`
-	MessageID      string       `json:"message_id,omitempty"`
-}
-
-// SentItemKey is the key of SentItems for an item.
-func SentItemKey(callID, reason string) string { return callID + "|" + reason }
 
 // PlanDigest inserts d as a planned digest unless the subscription already
 // has one for d.PeriodKey. Either way d is filled from the stored row and
 // created says whether it is new. PlannedAt defaults to now. An unknown
 // subscription is ErrNotFound.
-func (s *Store) PlanDigest(ctx context.Context, d *Digest) (created bool, err error) {
+func (s *Store) PlanDigest(ctx context.Context, d *funding.Digest) (created bool, err error) {
 	planned := d.PlannedAt
 	if planned.IsZero() {
 		planned = s.now()
 	}
 	items := d.Items
 	if items == nil {
-		items = []DigestItem{}
+		items = []funding.DigestItem{}
 	}
 	b, err := json.Marshal(items)
 	if err != nil {
@@ -76,7 +39,7 @@ func (s *Store) PlanDigest(ctx context.Context, d *Digest) (created bool, err er
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO digests (subscription_id, period_key, items, state, planned_at)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (subscription_id, period_key) DO NOTHING RETURNING id`,
-			d.SubscriptionID, d.PeriodKey, string(b), DigestPlanned, micros(planned)).Scan(&id)
+			d.SubscriptionID, d.PeriodKey, string(b), funding.DigestPlanned, micros(planned)).Scan(&id)
 		switch {
 		case err == nil:
 			created = true
@@ -100,22 +63,22 @@ func (s *Store) PlanDigest(ctx context.Context, d *Digest) (created bool, err er
 }
 
 // Digest returns the digest with that id, or ErrNotFound.
-func (s *Store) Digest(ctx context.Context, id int64) (Digest, error) {
+func (s *Store) Digest(ctx context.Context, id int64) (funding.Digest, error) {
 	d, err := scanDigest(s.rdb.QueryRowContext(ctx, `SELECT `+digestColumns+` FROM digests WHERE id = $1`, id))
 	if err != nil {
-		return Digest{}, fmt.Errorf("store: digest %d: %w", id, notFound(err))
+		return funding.Digest{}, fmt.Errorf("store: digest %d: %w", id, notFound(err))
 	}
 	return d, nil
 }
 
 // PendingDigests returns the planned digests, oldest first.
-func (s *Store) PendingDigests(ctx context.Context) ([]Digest, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+digestColumns+` FROM digests WHERE state = $1 ORDER BY planned_at, id`, DigestPlanned)
+func (s *Store) PendingDigests(ctx context.Context) ([]funding.Digest, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+digestColumns+` FROM digests WHERE state = $1 ORDER BY planned_at, id`, funding.DigestPlanned)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending digests: %w", err)
 	}
 	defer rows.Close()
-	out := []Digest{}
+	out := []funding.Digest{}
 	for rows.Next() {
 		d, err := scanDigest(rows)
 		if err != nil {
@@ -131,16 +94,19 @@ func (s *Store) PendingDigests(ctx context.Context) ([]Digest, error) {
 
 // ClaimDigest moves a planned digest to sending, counts the attempt and
 // returns it. Only one of several concurrent claimers gets it: the others
-// get ErrConflict (ErrNotFound for an unknown id). A digest left in
-// sending (its sender died mid-way) stays there until RequeueStaleDigests.
-func (s *Store) ClaimDigest(ctx context.Context, id int64, now time.Time) (Digest, error) {
+// get ErrConflict, which is also funding.ErrDigestNotClaimable (ErrNotFound
+// for an unknown id). A digest left in sending (its sender died mid-way)
+// stays there until RequeueStaleDigests.
+func (s *Store) ClaimDigest(ctx context.Context, id int64, now time.Time) (funding.Digest, error) {
 	d, err := scanDigest(s.db.QueryRowContext(ctx, `UPDATE digests SET state = $2, attempts = attempts + 1, claimed_at = $3
-		WHERE id = $1 AND state = $4 RETURNING `+digestColumns, id, DigestSending, micros(now), DigestPlanned))
+		WHERE id = $1 AND state = $4 RETURNING `+digestColumns, id, funding.DigestSending, micros(now), funding.DigestPlanned))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = stateConflict(ctx, s.db, id)
+		if err = stateConflict(ctx, s.db, id); errors.Is(err, ErrConflict) {
+			err = fmt.Errorf("%w: %w", funding.ErrDigestNotClaimable, err)
+		}
 	}
 	if err != nil {
-		return Digest{}, fmt.Errorf("store: claim digest %d: %w", id, err)
+		return funding.Digest{}, fmt.Errorf("store: claim digest %d: %w", id, err)
 	}
 	return d, nil
 }
@@ -156,14 +122,14 @@ func (s *Store) MarkDigestSent(ctx context.Context, id int64, messageID string, 
 		)
 		err := tx.QueryRowContext(ctx, `UPDATE digests SET state = $2, sent_at = $3, message_id = $4, last_error = ''
 			WHERE id = $1 AND state = $5 RETURNING subscription_id, items`,
-			id, DigestSent, micros(now), messageID, DigestSending).Scan(&subID, &items)
+			id, funding.DigestSent, micros(now), messageID, funding.DigestSending).Scan(&subID, &items)
 		if errors.Is(err, sql.ErrNoRows) {
 			return stateConflict(ctx, tx, id)
 		}
 		if err != nil {
 			return err
 		}
-		var list []DigestItem
+		var list []funding.DigestItem
 		if err := json.Unmarshal(items, &list); err != nil {
 			return fmt.Errorf("decode items: %w", err)
 		}
@@ -186,12 +152,12 @@ func (s *Store) MarkDigestSent(ctx context.Context, id int64, messageID string, 
 // MarkDigestFailed records a failed attempt to send a digest in sending:
 // permanent failures end in failed, others go back to planned for a retry.
 func (s *Store) MarkDigestFailed(ctx context.Context, id int64, errMsg string, permanent bool) error {
-	state := DigestPlanned
+	state := funding.DigestPlanned
 	if permanent {
-		state = DigestFailed
+		state = funding.DigestFailed
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE digests SET state = $2, last_error = $3 WHERE id = $1 AND state = $4`,
-		id, state, errMsg, DigestSending)
+		id, state, errMsg, funding.DigestSending)
 	err = affectedOne(res, err)
 	if errors.Is(err, ErrNotFound) {
 		err = stateConflict(ctx, s.db, id)
@@ -210,7 +176,7 @@ func (s *Store) MarkDigestFailed(ctx context.Context, id int64, errMsg string, p
 func (s *Store) RequeueStaleDigests(ctx context.Context, claimedBefore time.Time) (int, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE digests SET state = $1, last_error = $2
 		WHERE state = $3 AND claimed_at < $4`,
-		DigestPlanned, "requeued: the sender stopped while sending", DigestSending, micros(claimedBefore))
+		funding.DigestPlanned, "requeued: the sender stopped while sending", funding.DigestSending, micros(claimedBefore))
 	if err != nil {
 		return 0, fmt.Errorf("store: requeue stale digests: %w", err)
 	}
@@ -232,7 +198,7 @@ func stateConflict(ctx context.Context, q queryer, id int64) error {
 }
 
 // SentItems returns what a subscription has already been sent, keyed by
-// SentItemKey(call id, reason), so that no item goes out twice for the same reason.
+// funding.SentItemKey(call id, reason), so that no item goes out twice for the same reason.
 func (s *Store) SentItems(ctx context.Context, subscriptionID int64) (map[string]bool, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT call_id, reason FROM sent_items WHERE subscription_id = $1`, subscriptionID)
 	if err != nil {
@@ -245,7 +211,7 @@ func (s *Store) SentItems(ctx context.Context, subscriptionID int64) (map[string
 		if err := rows.Scan(&callID, &reason); err != nil {
 			return nil, fmt.Errorf("store: sent items %d: %w", subscriptionID, err)
 		}
-		out[SentItemKey(callID, reason)] = true
+		out[funding.SentItemKey(callID, reason)] = true
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: sent items %d: %w", subscriptionID, err)
@@ -255,19 +221,19 @@ func (s *Store) SentItems(ctx context.Context, subscriptionID int64) (map[string
 
 const digestColumns = `id, subscription_id, period_key, items, state, planned_at, claimed_at, sent_at, attempts, last_error, message_id`
 
-func scanDigest(sc interface{ Scan(...any) error }) (Digest, error) {
+func scanDigest(sc interface{ Scan(...any) error }) (funding.Digest, error) {
 	var (
-		d             Digest
+		d             funding.Digest
 		items         []byte
 		planned       int64
 		claimed, sent sql.NullInt64
 	)
 	if err := sc.Scan(&d.ID, &d.SubscriptionID, &d.PeriodKey, &items, &d.State, &planned, &claimed, &sent,
 		&d.Attempts, &d.LastError, &d.MessageID); err != nil {
-		return Digest{}, err
+		return funding.Digest{}, err
 	}
 	if err := json.Unmarshal(items, &d.Items); err != nil {
-		return Digest{}, fmt.Errorf("decode digest %d items: %w", d.ID, err)
+		return funding.Digest{}, fmt.Errorf("decode digest %d items: %w", d.ID, err)
 	}
 	d.PlannedAt = fromMicros(planned)
 	d.ClaimedAt, d.SentAt = timePtr(claimed), timePtr(sent)

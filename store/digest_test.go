@@ -9,11 +9,13 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"callmatch/funding"
 )
 
-func mustSubscription(t testing.TB, s *Store, email, token string) *Subscription {
+func mustSubscription(t testing.TB, s *Store, email, token string) *funding.Subscription {
 	t.Helper()
-	sub := &Subscription{Email: email, Frequency: FrequencyDaily, Hour: 8, Timezone: "UTC", Language: "en", TokenHash: token}
+	sub := &funding.Subscription{Email: email, Frequency: funding.FrequencyDaily, Hour: 8, Timezone: "UTC", Language: "en", TokenHash: token}
 	if err := s.CreateSubscription(context.Background(), sub); err != nil {
 		t.Fatal(err)
 	}
@@ -24,18 +26,18 @@ func TestDigestOutbox(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		sub := mustSubscription(t, s, "a@acme.example", "tok")
-		items := []DigestItem{
+		items := []funding.DigestItem{
 			{CallID: "C1", Reason: "new_match", Data: json.RawMessage(`{"score":0.8}`)},
 			{CallID: "C2", Reason: "changed"},
 		}
 
-		d := &Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-26", Items: items, PlannedAt: at(0)}
+		d := &funding.Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-26", Items: items, PlannedAt: at(0)}
 		created, err := s.PlanDigest(ctx, d)
-		if err != nil || !created || d.ID == 0 || d.State != DigestPlanned {
+		if err != nil || !created || d.ID == 0 || d.State != funding.DigestPlanned {
 			t.Fatalf("PlanDigest = %v, %v, %+v", created, err, d)
 		}
 		// Planning the same period again is a no-op that returns the first plan.
-		again := &Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-26", Items: items[:1], PlannedAt: at(time.Hour)}
+		again := &funding.Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-26", Items: items[:1], PlannedAt: at(time.Hour)}
 		created, err = s.PlanDigest(ctx, again)
 		if err != nil || created || again.ID != d.ID || len(again.Items) != 2 || !again.PlannedAt.Equal(at(0)) {
 			t.Fatalf("second PlanDigest = %v, %v, %+v", created, err, again)
@@ -43,7 +45,7 @@ func TestDigestOutbox(t *testing.T) {
 		if n := countRows(t, s, `SELECT COUNT(*) FROM digests WHERE subscription_id = $1`, sub.ID); n != 1 {
 			t.Errorf("digest rows = %d, want 1", n)
 		}
-		if _, err := s.PlanDigest(ctx, &Digest{SubscriptionID: 999, PeriodKey: "x"}); !errors.Is(err, ErrNotFound) {
+		if _, err := s.PlanDigest(ctx, &funding.Digest{SubscriptionID: 999, PeriodKey: "x"}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("PlanDigest(unknown subscription) = %v, want ErrNotFound", err)
 		}
 
@@ -54,11 +56,11 @@ func TestDigestOutbox(t *testing.T) {
 
 		// Claim, fail (temporary), claim again, send.
 		c, err := s.ClaimDigest(ctx, d.ID, at(time.Minute))
-		if err != nil || c.State != DigestSending || c.Attempts != 1 || c.ClaimedAt == nil {
+		if err != nil || c.State != funding.DigestSending || c.Attempts != 1 || c.ClaimedAt == nil {
 			t.Fatalf("ClaimDigest = %+v, %v", c, err)
 		}
-		if _, err := s.ClaimDigest(ctx, d.ID, at(time.Minute)); !errors.Is(err, ErrConflict) {
-			t.Errorf("second ClaimDigest = %v, want ErrConflict", err)
+		if _, err := s.ClaimDigest(ctx, d.ID, at(time.Minute)); !errors.Is(err, ErrConflict) || !errors.Is(err, funding.ErrDigestNotClaimable) {
+			t.Errorf("second ClaimDigest = %v, want ErrConflict and funding.ErrDigestNotClaimable", err)
 		}
 		if pending, _ := s.PendingDigests(ctx); len(pending) != 0 {
 			t.Errorf("PendingDigests while sending = %d, want 0", len(pending))
@@ -66,7 +68,7 @@ func TestDigestOutbox(t *testing.T) {
 		if err := s.MarkDigestFailed(ctx, d.ID, "421 try later", false); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.Digest(ctx, d.ID); got.State != DigestPlanned || got.LastError != "421 try later" {
+		if got, _ := s.Digest(ctx, d.ID); got.State != funding.DigestPlanned || got.LastError != "421 try later" {
 			t.Errorf("after temporary failure = %+v", got)
 		}
 		if _, err := s.ClaimDigest(ctx, d.ID, at(2*time.Minute)); err != nil {
@@ -76,7 +78,7 @@ func TestDigestOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.Digest(ctx, d.ID)
-		if err != nil || got.State != DigestSent || got.Attempts != 2 || got.MessageID != "<m1@callmatch>" ||
+		if err != nil || got.State != funding.DigestSent || got.Attempts != 2 || got.MessageID != "<m1@callmatch>" ||
 			got.SentAt == nil || !got.SentAt.Equal(at(3*time.Minute)) || got.LastError != "" {
 			t.Errorf("sent digest = %+v, %v", got, err)
 		}
@@ -91,7 +93,7 @@ func TestDigestOutbox(t *testing.T) {
 		}
 
 		sent, err := s.SentItems(ctx, sub.ID)
-		if err != nil || len(sent) != 2 || !sent[SentItemKey("C1", "new_match")] || !sent[SentItemKey("C2", "changed")] {
+		if err != nil || len(sent) != 2 || !sent[funding.SentItemKey("C1", "new_match")] || !sent[funding.SentItemKey("C2", "changed")] {
 			t.Errorf("SentItems = %v, %v", sent, err)
 		}
 		subNow, _ := s.Subscription(ctx, sub.ID)
@@ -100,7 +102,7 @@ func TestDigestOutbox(t *testing.T) {
 		}
 
 		// A permanent failure.
-		d2 := &Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-27", Items: []DigestItem{{CallID: "C1", Reason: "deadline"}}}
+		d2 := &funding.Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-27", Items: []funding.DigestItem{{CallID: "C1", Reason: "deadline"}}}
 		if _, err := s.PlanDigest(ctx, d2); err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +112,7 @@ func TestDigestOutbox(t *testing.T) {
 		if err := s.MarkDigestFailed(ctx, d2.ID, "550 no such user", true); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.Digest(ctx, d2.ID); got.State != DigestFailed {
+		if got, _ := s.Digest(ctx, d2.ID); got.State != funding.DigestFailed {
 			t.Errorf("after permanent failure state = %s, want failed", got.State)
 		}
 		if sent, _ := s.SentItems(ctx, sub.ID); len(sent) != 2 {
@@ -123,7 +125,7 @@ func TestClaimDigestConcurrent(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		sub := mustSubscription(t, s, "a@acme.example", "tok")
-		d := &Digest{SubscriptionID: sub.ID, PeriodKey: "2026-W48"}
+		d := &funding.Digest{SubscriptionID: sub.ID, PeriodKey: "2026-W48"}
 		if _, err := s.PlanDigest(ctx, d); err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +155,7 @@ func TestRequeueStaleDigests(t *testing.T) {
 		sub := mustSubscription(t, s, "a@acme.example", "tok")
 		var ids []int64
 		for i, key := range []string{"2026-11-24", "2026-11-25", "2026-11-26"} {
-			d := &Digest{SubscriptionID: sub.ID, PeriodKey: key}
+			d := &funding.Digest{SubscriptionID: sub.ID, PeriodKey: key}
 			if _, err := s.PlanDigest(ctx, d); err != nil {
 				t.Fatal(err)
 			}
@@ -169,7 +171,7 @@ func TestRequeueStaleDigests(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("RequeueStaleDigests = %d, %v, want 1", n, err)
 		}
-		for i, want := range []string{DigestPlanned, DigestSending, DigestPlanned} {
+		for i, want := range []string{funding.DigestPlanned, funding.DigestSending, funding.DigestPlanned} {
 			if d, _ := s.Digest(ctx, ids[i]); d.State != want {
 				t.Errorf("digest %d state = %s, want %s", i, d.State, want)
 			}

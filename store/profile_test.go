@@ -114,11 +114,11 @@ func TestDeleteProfileCascades(t *testing.T) {
 			if err := s.CreateSession(ctx, "se-"+pid, SubjectProfile, pid, at(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			sub := &Subscription{Email: pid + "@acme.example", ProfileID: pid, Frequency: FrequencyDaily, TokenHash: "st-" + pid}
+			sub := &funding.Subscription{Email: pid + "@acme.example", ProfileID: pid, Frequency: funding.FrequencyDaily, TokenHash: "st-" + pid}
 			if err := s.CreateSubscription(ctx, sub); err != nil {
 				t.Fatal(err)
 			}
-			d := &Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-26", Items: []DigestItem{{CallID: "C1", Reason: "new_match"}}}
+			d := &funding.Digest{SubscriptionID: sub.ID, PeriodKey: "2026-11-26", Items: []funding.DigestItem{{CallID: "C1", Reason: "new_match"}}}
 			if _, err := s.PlanDigest(ctx, d); err != nil {
 				t.Fatal(err)
 			}

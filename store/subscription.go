@@ -9,44 +9,15 @@ import (
 	"callmatch/funding"
 )
 
-// Digest frequencies.
-const (
-	FrequencyDaily  = "daily"
-	FrequencyWeekly = "weekly"
-)
-
-// Subscription is a request for e-mail digests, confirmed by double opt-in.
-// When the digest goes out is the digest scheduler's business: Hour (0-23)
-// in Timezone (an IANA name), and on Weekday for weekly digests.
-type Subscription struct {
-	ID             int64        `json:"id"`
-	Email          string       `json:"email"`
-	ProfileID      string       `json:"profile_id,omitempty"`
-	Frequency      string       `json:"frequency"` // daily | weekly
-	Weekday        time.Weekday `json:"weekday"`
-	Hour           int          `json:"hour"`
-	Timezone       string       `json:"timezone"`
-	Language       string       `json:"language"`
-	ConfirmedAt    *time.Time   `json:"confirmed_at,omitempty"`
-	PausedUntil    *time.Time   `json:"paused_until,omitempty"`
-	UnsubscribedAt *time.Time   `json:"unsubscribed_at,omitempty"`
-	LastDigestAt   *time.Time   `json:"last_digest_at,omitempty"`
-	Bounced        bool         `json:"bounced"`
-	// TokenHash is the hash of the token in confirm and unsubscribe links;
-	// the token itself is never stored.
-	TokenHash string    `json:"-"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-func (sub *Subscription) validate() error {
+// validateSubscription checks a subscription before it is saved.
+func validateSubscription(sub *funding.Subscription) error {
 	bad := func(field, msg string) error { return &funding.ValidationError{Field: field, Message: msg} }
 	switch {
 	case sub.Email == "":
 		return bad("email", "is required")
 	case funding.ValidateEmail(sub.Email) != nil:
 		return bad("email", "is not a valid e-mail address")
-	case sub.Frequency != FrequencyDaily && sub.Frequency != FrequencyWeekly:
+	case sub.Frequency != funding.FrequencyDaily && sub.Frequency != funding.FrequencyWeekly:
 		return bad("frequency", "must be daily or weekly")
 	case sub.Weekday < time.Sunday || sub.Weekday > time.Saturday:
 		return bad("weekday", "must be 0 (Sunday) to 6")
@@ -61,8 +32,8 @@ func (sub *Subscription) validate() error {
 // CreateSubscription stores a new, unconfirmed subscription with
 // sub.TokenHash, and sets sub.ID, CreatedAt and UpdatedAt. Bad settings are
 // a *funding.ValidationError; an unknown profile is ErrNotFound.
-func (s *Store) CreateSubscription(ctx context.Context, sub *Subscription) error {
-	if err := sub.validate(); err != nil {
+func (s *Store) CreateSubscription(ctx context.Context, sub *funding.Subscription) error {
+	if err := validateSubscription(sub); err != nil {
 		return err
 	}
 	now := utcMicro(s.now())
@@ -95,10 +66,10 @@ func (s *Store) CreateSubscription(ctx context.Context, sub *Subscription) error
 // weekday, hour, timezone, language and PausedUntil (nil resumes). The
 // e-mail, token and life-cycle dates are not changed here. It sets
 // sub.UpdatedAt.
-func (s *Store) UpdateSubscription(ctx context.Context, sub *Subscription) error {
+func (s *Store) UpdateSubscription(ctx context.Context, sub *funding.Subscription) error {
 	v := *sub
 	v.TokenHash = "-" // not updated; keeps validate quiet
-	if err := v.validate(); err != nil {
+	if err := validateSubscription(&v); err != nil {
 		return err
 	}
 	now := utcMicro(s.now())
@@ -116,36 +87,36 @@ func (s *Store) UpdateSubscription(ctx context.Context, sub *Subscription) error
 // ConfirmSubscription confirms the subscription whose token has that hash
 // (the double opt-in link) and returns it. Confirming twice keeps the first
 // ConfirmedAt. An unknown token is ErrNotFound.
-func (s *Store) ConfirmSubscription(ctx context.Context, tokenHash string, now time.Time) (Subscription, error) {
+func (s *Store) ConfirmSubscription(ctx context.Context, tokenHash string, now time.Time) (funding.Subscription, error) {
 	sub, err := s.subscriptionWhere(ctx, s.db, `UPDATE subscriptions SET confirmed_at = COALESCE(confirmed_at, $2), updated_at = $2
 		WHERE token_hash = $1 RETURNING `+subscriptionColumns, tokenHash, micros(now))
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: confirm subscription: %w", err)
+		return funding.Subscription{}, fmt.Errorf("store: confirm subscription: %w", err)
 	}
 	return sub, nil
 }
 
 // Subscription returns the subscription with that id, or ErrNotFound.
-func (s *Store) Subscription(ctx context.Context, id int64) (Subscription, error) {
+func (s *Store) Subscription(ctx context.Context, id int64) (funding.Subscription, error) {
 	sub, err := s.subscriptionWhere(ctx, s.rdb, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = $1`, id)
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: subscription %d: %w", id, err)
+		return funding.Subscription{}, fmt.Errorf("store: subscription %d: %w", id, err)
 	}
 	return sub, nil
 }
 
 // SubscriptionByToken returns the subscription whose token has that hash, or ErrNotFound.
-func (s *Store) SubscriptionByToken(ctx context.Context, tokenHash string) (Subscription, error) {
+func (s *Store) SubscriptionByToken(ctx context.Context, tokenHash string) (funding.Subscription, error) {
 	sub, err := s.subscriptionWhere(ctx, s.rdb, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE token_hash = $1`, tokenHash)
 	if err != nil {
-		return Subscription{}, fmt.Errorf("store: subscription by token: %w", err)
+		return funding.Subscription{}, fmt.Errorf("store: subscription by token: %w", err)
 	}
 	return sub, nil
 }
 
 // SubscriptionsByEmail returns the subscriptions of an e-mail address
 // (case-insensitive), oldest first, unsubscribed ones included.
-func (s *Store) SubscriptionsByEmail(ctx context.Context, email string) ([]Subscription, error) {
+func (s *Store) SubscriptionsByEmail(ctx context.Context, email string) ([]funding.Subscription, error) {
 	subs, err := s.querySubscriptions(ctx, `WHERE email_key = $1`, emailKey(email))
 	if err != nil {
 		return nil, fmt.Errorf("store: subscriptions by email: %w", err)
@@ -155,7 +126,7 @@ func (s *Store) SubscriptionsByEmail(ctx context.Context, email string) ([]Subsc
 
 // SubscriptionsByProfile returns the subscriptions to a profile's digest,
 // oldest first, unsubscribed ones included.
-func (s *Store) SubscriptionsByProfile(ctx context.Context, profileID string) ([]Subscription, error) {
+func (s *Store) SubscriptionsByProfile(ctx context.Context, profileID string) ([]funding.Subscription, error) {
 	subs, err := s.querySubscriptions(ctx, `WHERE profile_id = $1`, profileID)
 	if err != nil {
 		return nil, fmt.Errorf("store: subscriptions by profile: %w", err)
@@ -167,7 +138,7 @@ func (s *Store) SubscriptionsByProfile(ctx context.Context, profileID string) ([
 // now: confirmed, not paused (PausedUntil nil or not after now), not
 // unsubscribed, not bounced. Whether a digest is due at this hour is the
 // scheduler's call (Frequency, Weekday, Hour, Timezone, LastDigestAt).
-func (s *Store) DueSubscriptions(ctx context.Context, now time.Time) ([]Subscription, error) {
+func (s *Store) DueSubscriptions(ctx context.Context, now time.Time) ([]funding.Subscription, error) {
 	subs, err := s.querySubscriptions(ctx, `WHERE confirmed_at IS NOT NULL AND unsubscribed_at IS NULL AND bounced = $1
 		AND (paused_until IS NULL OR paused_until <= $2)`, false, micros(now))
 	if err != nil {
@@ -220,9 +191,9 @@ func (s *Store) MarkBounced(ctx context.Context, email string, now time.Time) (i
 const subscriptionColumns = `id, email, profile_id, frequency, weekday, hour, timezone, language, token_hash,
 	confirmed_at, paused_until, unsubscribed_at, last_digest_at, bounced, created_at, updated_at`
 
-func scanSubscription(sc interface{ Scan(...any) error }) (Subscription, error) {
+func scanSubscription(sc interface{ Scan(...any) error }) (funding.Subscription, error) {
 	var (
-		sub                                     Subscription
+		sub                                     funding.Subscription
 		profileID                               sql.NullString
 		weekday                                 int
 		confirmed, paused, unsubscribed, digest sql.NullInt64
@@ -231,7 +202,7 @@ func scanSubscription(sc interface{ Scan(...any) error }) (Subscription, error) 
 	err := sc.Scan(&sub.ID, &sub.Email, &profileID, &sub.Frequency, &weekday, &sub.Hour, &sub.Timezone, &sub.Language,
 		&sub.TokenHash, &confirmed, &paused, &unsubscribed, &digest, &sub.Bounced, &created, &updated)
 	if err != nil {
-		return Subscription{}, err
+		return funding.Subscription{}, err
 	}
 	sub.ProfileID = profileID.String
 	sub.Weekday = time.Weekday(weekday)
@@ -241,18 +212,18 @@ func scanSubscription(sc interface{ Scan(...any) error }) (Subscription, error) 
 	return sub, nil
 }
 
-func (s *Store) subscriptionWhere(ctx context.Context, q queryer, query string, args ...any) (Subscription, error) {
+func (s *Store) subscriptionWhere(ctx context.Context, q queryer, query string, args ...any) (funding.Subscription, error) {
 	sub, err := scanSubscription(q.QueryRowContext(ctx, query, args...))
 	return sub, notFound(err)
 }
 
-func (s *Store) querySubscriptions(ctx context.Context, where string, args ...any) ([]Subscription, error) {
+func (s *Store) querySubscriptions(ctx context.Context, where string, args ...any) ([]funding.Subscription, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions `+where+` ORDER BY created_at, id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Subscription{}
+	out := []funding.Subscription{}
 	for rows.Next() {
 		sub, err := scanSubscription(rows)
 		if err != nil {

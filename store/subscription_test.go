@@ -15,7 +15,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 		mustProfile(t, s, "p1", "a@acme.example")
 		s.now = func() time.Time { return at(0) }
 
-		sub := &Subscription{Email: "A@acme.example", ProfileID: "p1", Frequency: FrequencyWeekly, Weekday: time.Monday,
+		sub := &funding.Subscription{Email: "A@acme.example", ProfileID: "p1", Frequency: funding.FrequencyWeekly, Weekday: time.Monday,
 			Hour: 8, Timezone: "Europe/Brussels", Language: "fr", TokenHash: "tok-a"}
 		if err := s.CreateSubscription(ctx, sub); err != nil {
 			t.Fatal(err)
@@ -23,7 +23,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 		if sub.ID == 0 || !sub.CreatedAt.Equal(at(0)) {
 			t.Errorf("CreateSubscription = %+v", sub)
 		}
-		other := &Subscription{Email: "a@ACME.example", Frequency: FrequencyDaily, Hour: 7, Timezone: "UTC", Language: "en", TokenHash: "tok-b"}
+		other := &funding.Subscription{Email: "a@ACME.example", Frequency: funding.FrequencyDaily, Hour: 7, Timezone: "UTC", Language: "en", TokenHash: "tok-b"}
 		if err := s.CreateSubscription(ctx, other); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestSubscriptionLifecycle(t *testing.T) {
 			t.Errorf("due after the pause = %v, want both", g)
 		}
 		back, err := s.Subscription(ctx, other.ID)
-		if err != nil || back.Hour != 9 || back.PausedUntil == nil || back.Frequency != FrequencyDaily || back.Email != "a@ACME.example" {
+		if err != nil || back.Hour != 9 || back.PausedUntil == nil || back.Frequency != funding.FrequencyDaily || back.Email != "a@ACME.example" {
 			t.Errorf("Subscription after update = %+v, %v", back, err)
 		}
 		bad := back
@@ -125,14 +125,14 @@ func TestCreateSubscriptionValidates(t *testing.T) {
 		ctx := context.Background()
 		tests := []struct {
 			name  string
-			sub   Subscription
+			sub   funding.Subscription
 			field string
 		}{
-			{"no email", Subscription{Frequency: FrequencyDaily, TokenHash: "t"}, "email"},
-			{"bad frequency", Subscription{Email: "a@b.example", Frequency: "monthly", TokenHash: "t"}, "frequency"},
-			{"bad hour", Subscription{Email: "a@b.example", Frequency: FrequencyDaily, Hour: 24, TokenHash: "t"}, "hour"},
-			{"bad weekday", Subscription{Email: "a@b.example", Frequency: FrequencyWeekly, Weekday: 7, TokenHash: "t"}, "weekday"},
-			{"no token", Subscription{Email: "a@b.example", Frequency: FrequencyDaily}, "token"},
+			{"no email", funding.Subscription{Frequency: funding.FrequencyDaily, TokenHash: "t"}, "email"},
+			{"bad frequency", funding.Subscription{Email: "a@b.example", Frequency: "monthly", TokenHash: "t"}, "frequency"},
+			{"bad hour", funding.Subscription{Email: "a@b.example", Frequency: funding.FrequencyDaily, Hour: 24, TokenHash: "t"}, "hour"},
+			{"bad weekday", funding.Subscription{Email: "a@b.example", Frequency: funding.FrequencyWeekly, Weekday: 7, TokenHash: "t"}, "weekday"},
+			{"no token", funding.Subscription{Email: "a@b.example", Frequency: funding.FrequencyDaily}, "token"},
 		}
 		for _, tc := range tests {
 			var verr *funding.ValidationError
@@ -140,7 +140,7 @@ func TestCreateSubscriptionValidates(t *testing.T) {
 				t.Errorf("%s: CreateSubscription = %v, want a ValidationError on %s", tc.name, err, tc.field)
 			}
 		}
-		sub := Subscription{Email: "a@b.example", ProfileID: "nope", Frequency: FrequencyDaily, TokenHash: "t"}
+		sub := funding.Subscription{Email: "a@b.example", ProfileID: "nope", Frequency: funding.FrequencyDaily, TokenHash: "t"}
 		if err := s.CreateSubscription(ctx, &sub); !errors.Is(err, ErrNotFound) {
 			t.Errorf("CreateSubscription(unknown profile) = %v, want ErrNotFound", err)
 		}
@@ -155,7 +155,7 @@ func TestSubscriptionsByProfile(t *testing.T) {
 		s.now = func() time.Time { return at(0) }
 		mk := func(email, profile, token string) int64 {
 			t.Helper()
-			sub := &Subscription{Email: email, ProfileID: profile, Frequency: FrequencyDaily, Hour: 8,
+			sub := &funding.Subscription{Email: email, ProfileID: profile, Frequency: funding.FrequencyDaily, Hour: 8,
 				Timezone: "Europe/Brussels", Language: "en", TokenHash: token}
 			if err := s.CreateSubscription(ctx, sub); err != nil {
 				t.Fatal(err)

@@ -1,12 +1,20 @@
-package server
+package cluster
 
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
+
+// RateLimiter is what the server counts attempts with (server.RateLimiter):
+// here, the fallback of a RedisLimiter.
+type RateLimiter interface {
+	Allow(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retry time.Duration, err error)
+	Refund(ctx context.Context, key string) error
+}
 
 // RedisLimiter counts attempts in Redis, so a limit holds across all
 // instances behind a load balancer. When Redis fails it falls back to a
@@ -16,20 +24,22 @@ import (
 // Its memory in Redis is bounded: keys are of a fixed size (the server
 // hashes them) and expire with their window, and at most maxNew counters are
 // created per window length and window (census); past that, new keys of a
-// kind share one overflow counter until the window ends, as in MemoryLimiter.
+// kind share one overflow counter until the window ends, as in the server's
+// MemoryLimiter.
 type RedisLimiter struct {
 	client   *redis.Client
 	fallback RateLimiter
 	maxNew   int
 }
 
-// NewRedisLimiter returns a limiter over client; fallback serves while Redis
-// is unreachable (nil: an in-process MemoryLimiter).
-func NewRedisLimiter(client *redis.Client, fallback RateLimiter) *RedisLimiter {
-	if fallback == nil {
-		fallback = NewMemoryLimiter(nil)
-	}
-	return &RedisLimiter{client: client, fallback: fallback, maxNew: defaultLimiterKeys}
+// maxLimiterKeys bounds the counters made per window, as the server bounds
+// its MemoryLimiter.
+const maxLimiterKeys = 100_000
+
+// newRedisLimiter returns a limiter over client; fallback (the server's
+// in-process MemoryLimiter) serves while Redis is unreachable.
+func newRedisLimiter(client *redis.Client, fallback RateLimiter) *RedisLimiter {
+	return &RedisLimiter{client: client, fallback: fallback, maxNew: maxLimiterKeys}
 }
 
 // allowScript counts one attempt in a fixed window that starts with the
@@ -57,6 +67,13 @@ if n > 0 then return redis.call("DECR", KEYS[1]) end
 return 0`)
 
 func limiterKey(key string) string { return "cm:v1:rate:" + key }
+
+// overflowKey is the counter that new keys of key's kind share once the
+// census is full: the kind is what precedes the first colon.
+func overflowKey(key string) string {
+	kind, _, _ := strings.Cut(key, ":")
+	return kind + ":overflow"
+}
 
 // Allow implements RateLimiter.
 func (l *RedisLimiter) Allow(ctx context.Context, key string, limit int, per time.Duration) (bool, time.Duration, error) {

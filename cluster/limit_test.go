@@ -1,12 +1,14 @@
-package server
+package cluster
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"callmatch/server"
 	"callmatch/store/storetest"
 )
 
@@ -14,7 +16,7 @@ func TestRedisLimiterHoldsAcrossInstancesAndFallsBack(t *testing.T) {
 	addr, stop := storetest.RedisServer(t)
 	ctx := context.Background()
 	newClient := func() *redis.Client {
-		opt, err := RedisOptions("redis://" + addr + "/0")
+		opt, err := redisOptions("redis://" + addr + "/0")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -22,8 +24,8 @@ func TestRedisLimiterHoldsAcrossInstancesAndFallsBack(t *testing.T) {
 		t.Cleanup(func() { c.Close() })
 		return c
 	}
-	a := NewRedisLimiter(newClient(), nil) // two instances, one Redis
-	b := NewRedisLimiter(newClient(), nil)
+	a := newRedisLimiter(newClient(), server.NewMemoryLimiter(nil)) // two instances, one Redis
+	b := newRedisLimiter(newClient(), server.NewMemoryLimiter(nil))
 
 	for i, l := range []*RedisLimiter{a, b, a} {
 		if ok, _, err := l.Allow(ctx, "login:1.2.3.4", 3, time.Minute); !ok || err != nil {
@@ -68,5 +70,44 @@ func TestRedisLimiterHoldsAcrossInstancesAndFallsBack(t *testing.T) {
 	}
 	if ok, _, _ := a.Allow(ctx, "login:fallback", 2, time.Minute); ok {
 		t.Error("with Redis down, the limit disappeared")
+	}
+}
+
+func TestRedisLimiterIsBounded(t *testing.T) {
+	addr, _ := storetest.RedisServer(t)
+	opt, err := redisOptions("redis://" + addr + "/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(opt)
+	t.Cleanup(func() { client.Close() })
+	ctx := context.Background()
+	l := newRedisLimiter(client, server.NewMemoryLimiter(nil))
+	l.maxNew = 50
+	for range 3 {
+		l.Allow(ctx, "login-ip:victim", 3, time.Hour)
+	}
+	allowed := 0
+	for i := range 300 {
+		ok, _, err := l.Allow(ctx, fmt.Sprintf("login-ip:%d", i), 3, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			allowed++
+		}
+	}
+	n, err := client.DBSize(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > 50+2 { // the counters, the overflow, the census
+		t.Errorf("Redis holds %d keys, want at most 52", n)
+	}
+	if allowed > 49+3 {
+		t.Errorf("%d of 300 new keys allowed, want at most 52", allowed)
+	}
+	if ok, _, _ := l.Allow(ctx, "login-ip:victim", 3, time.Hour); ok {
+		t.Error("a key known before the flood lost its count")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cluster
 
 import (
 	"context"
@@ -7,40 +7,34 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"callmatch/crawler"
 	"callmatch/funding"
-	"callmatch/server"
 	"callmatch/store"
 )
 
-// coordinator lets several instances share one store: only one of them
-// crawls or sends digests at a time (a Redis lease with fencing), and each
-// hears when calls changed (Redis pub/sub, a hint; polling the store stays
-// the truth). Without Redis there is one instance and no coordination.
-type coordinator struct {
-	redis  *redis.Client // nil without REDIS_URL
-	logger *slog.Logger
-}
-
+// Instances share one store: only one of them crawls or sends digests at a
+// time (Exclusive: a Redis lease with fencing), and each hears when calls
+// changed (PublishChanged, OnChanged: Redis pub/sub on this channel, a hint;
+// polling the store stays the truth). Without Redis there is one instance
+// and no coordination.
 const callsChangedChannel = "cm:v1:calls-changed"
 
-// exclusive runs fn unless another instance holds the lock called name.
+// Exclusive runs fn unless another instance holds the lock called name.
 // fence is the lease's fencing token (0 without Redis).
-func (c *coordinator) exclusive(ctx context.Context, name string, ttl time.Duration, fn func(ctx context.Context, fence int64) error) error {
+func (c *Cluster) Exclusive(ctx context.Context, name string, ttl time.Duration, fn func(ctx context.Context, fence int64) error) error {
 	if c.redis == nil {
 		return fn(ctx, 0)
 	}
-	err := server.NewLock(c.redis, name, ttl).Hold(ctx, fn)
-	if errors.Is(err, server.ErrLockHeld) {
+	err := newLock(c.redis, name, ttl).Hold(ctx, fn)
+	if errors.Is(err, ErrLockHeld) {
 		c.logger.Info("Another instance holds the lock: skipping", slog.String("lock", name))
 		return nil
 	}
 	return err
 }
 
-// publishChanged tells the other instances that calls changed.
-func (c *coordinator) publishChanged(ctx context.Context) {
+// PublishChanged tells the other instances that calls changed.
+func (c *Cluster) PublishChanged(ctx context.Context) {
 	if c.redis == nil {
 		return
 	}
@@ -49,9 +43,9 @@ func (c *coordinator) publishChanged(ctx context.Context) {
 	}
 }
 
-// onChanged calls fn whenever another instance announces changed calls,
+// OnChanged calls fn whenever another instance announces changed calls,
 // until ctx ends. Lost messages only delay the update to the next poll.
-func (c *coordinator) onChanged(ctx context.Context, fn func()) {
+func (c *Cluster) OnChanged(ctx context.Context, fn func()) {
 	if c.redis == nil {
 		return
 	}
@@ -76,6 +70,23 @@ func (c *coordinator) onChanged(ctx context.Context, fn func()) {
 		case <-time.After(5 * time.Second):
 		}
 	}
+}
+
+// Crawl runs one crawl under the cluster's crawl lock, fenced, and
+// announces changed calls to the other instances. ran is false when another
+// instance holds the lock.
+func (c *Cluster) Crawl(ctx context.Context, cfg crawler.Config, st *store.Store, progress func(done, total int)) (sum funding.CrawlRun, ran bool, err error) {
+	err = c.Exclusive(ctx, "crawl", 2*time.Minute, func(ctx context.Context, fence int64) error {
+		ran = true
+		cr := crawler.New(cfg, &fencedStore{Store: st, lock: "crawl", fence: fence}, c.logger)
+		var err error
+		sum, err = cr.Run(ctx, progress)
+		if sum.New+sum.Changed+sum.Gone > 0 {
+			c.PublishChanged(ctx)
+		}
+		return err
+	})
+	return sum, ran, err
 }
 
 // fencedStore is the store as a crawl holding a lease sees it: before it

@@ -1,7 +1,9 @@
-package server
+package cluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -23,8 +25,8 @@ type Lock struct {
 	ttl    time.Duration
 }
 
-// NewLock returns the lock called name with lease ttl.
-func NewLock(client *redis.Client, name string, ttl time.Duration) *Lock {
+// newLock returns the lock called name with lease ttl.
+func newLock(client *redis.Client, name string, ttl time.Duration) *Lock {
 	return &Lock{client: client, name: name, ttl: ttl}
 }
 
@@ -44,7 +46,11 @@ func (l *Lock) Acquire(ctx context.Context) (*Lease, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", l.name, err)
 	}
-	value := fmt.Sprintf("%d:%s", fence, newSecret(12))
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", l.name, err)
+	}
+	value := fmt.Sprintf("%d:%s", fence, base64.RawURLEncoding.EncodeToString(b))
 	ok, err := l.client.SetNX(ctx, l.key(), value, l.ttl).Result()
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", l.name, err)

@@ -1,4 +1,4 @@
-package server
+package cluster
 
 import (
 	"context"
@@ -18,8 +18,8 @@ func TestLockIsExclusiveExpiresAndFences(t *testing.T) {
 	b := redis.NewClient(&redis.Options{Addr: addr})
 	defer a.Close()
 	defer b.Close()
-	la := NewLock(a, "crawl", 300*time.Millisecond)
-	lb := NewLock(b, "crawl", 300*time.Millisecond)
+	la := newLock(a, "crawl", 300*time.Millisecond)
+	lb := newLock(b, "crawl", 300*time.Millisecond)
 
 	first, err := la.Acquire(ctx)
 	if err != nil {
@@ -59,8 +59,8 @@ func TestLockHoldExtendsWhileWorking(t *testing.T) {
 	ctx := context.Background()
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
-	l := NewLock(c, "digest", 150*time.Millisecond)
-	other := NewLock(c, "digest", 150*time.Millisecond)
+	l := newLock(c, "digest", 150*time.Millisecond)
+	other := newLock(c, "digest", 150*time.Millisecond)
 	err := l.Hold(ctx, func(ctx context.Context, fence int64) error {
 		// Work for several TTLs: the lease must be extended meanwhile.
 		for i := 0; i < 5; i++ {
