@@ -24,6 +24,7 @@ import (
 	"callmatch/crawler/recorded"
 	"callmatch/digest"
 	"callmatch/funding"
+	"callmatch/match"
 	"callmatch/search"
 	"callmatch/server"
 	"callmatch/store"
@@ -165,7 +166,7 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 		}
 	}()
 
-	digests, err := newDigestRunner(cfg, st, ix, unsubKey, mailer, logger)
+	digests, err := newDigestRunner(cfg, st, srv.Matcher(), unsubKey, mailer, logger)
 	if err != nil {
 		return err
 	}
@@ -284,10 +285,10 @@ func newLimiter(rdb *redis.Client) server.RateLimiter {
 	return server.NewRedisLimiter(rdb, nil)
 }
 
-func newCache(rdb *redis.Client, logger *slog.Logger) server.Cache {
+func newCache(rdb *redis.Client, logger *slog.Logger) match.Cache {
 	if rdb == nil {
 		logger.Info("No REDIS_URL: match results are cached in-process, not shared between instances")
-		return server.NewMemoryCache(0)
+		return match.NewMemoryCache(0)
 	}
 	return server.NewRedisCache(rdb)
 }

@@ -342,7 +342,7 @@ func (s *Server) getMatches(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	head, tail, err := s.matchesJSON(ctx, id, version, limit, func() (*funding.Profile, error) {
+	head, tail, err := s.matches.Answer(ctx, id, version, limit, func() (*funding.Profile, error) {
 		return s.store.Profile(ctx, id)
 	})
 	if err != nil {

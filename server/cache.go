@@ -11,16 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Cache stores match results. It is only an optimization: every caller
-// treats an error as a miss and serves uncached.
-type Cache interface {
-	Get(ctx context.Context, key string) ([]byte, bool, error)
-	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
-	Ping(ctx context.Context) error
-	Name() string
-	Close() error
-}
-
 // RedisOptions tunes the client to fail fast: a cache that is down, slow or
 // hung must cost a request milliseconds, not seconds (PITFALLS: go-redis
 // defaults wait 5 s on a hung server and ignore the context).
@@ -39,7 +29,7 @@ func RedisOptions(rawURL string) (*redis.Options, error) {
 	return opt, nil
 }
 
-// RedisCache is the shared cache of several instances.
+// RedisCache is the shared match cache of several instances (a match.Cache).
 type RedisCache struct {
 	client *redis.Client
 }
@@ -69,10 +59,6 @@ func (c *RedisCache) Set(ctx context.Context, key string, value []byte, ttl time
 func (c *RedisCache) Ping(ctx context.Context) error { return c.client.Ping(ctx).Err() }
 func (c *RedisCache) Name() string                   { return "redis" }
 func (c *RedisCache) Close() error                   { return c.client.Close() }
-
-func (c *MemoryCache) Ping(context.Context) error { return nil }
-func (c *MemoryCache) Name() string               { return "memory" }
-func (c *MemoryCache) Close() error               { return nil }
 
 // cacheHealth remembers the last cache failure so /readyz can report a
 // degraded cache, and logs a warning at most once per interval.

@@ -155,6 +155,7 @@ func hungRedis(t *testing.T) string {
 func TestHungRedisStaysFast(t *testing.T) {
 	s := newTestServer(t, redisCacheAt(t, hungRedis(t)))
 	s.answers = noCache{} // no copy in process: every request asks Redis
+	s.matches = s.newMatcher()
 	p := createProfile(t, s, belgianSOC())
 	getMatches(t, s, p) // warm the index's own caches
 	start := time.Now()

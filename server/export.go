@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"callmatch/match"
 	"callmatch/search"
 )
 
@@ -100,7 +101,7 @@ func (s *Server) exportMatches(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	res, err := s.matchesFor(ctx, p, matchPoolSize)
+	res, err := s.matches.List(ctx, p, match.PoolSize)
 	if err != nil {
 		return err
 	}
@@ -161,7 +162,7 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	res, err := s.matchesFor(ctx, p, matchPoolSize)
+	res, err := s.matches.List(ctx, p, match.PoolSize)
 	if err != nil {
 		return err
 	}
