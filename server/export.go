@@ -195,11 +195,11 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 	cal.line("REFRESH-INTERVAL;VALUE=DURATION:PT12H")
 	cal.line("X-PUBLISHED-TTL:PT12H")
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
-	for _, cid := range ids {
-		call, err := s.store.Call(ctx, cid)
-		if err != nil {
-			continue
-		}
+	calls, err := s.store.CallsByID(ctx, ids) // a call gone from the store is left out
+	if err != nil {
+		return err
+	}
+	for _, call := range calls {
 		for i, d := range call.Deadlines {
 			summary := s.views.T(lang, "ics.summary", call.Title)
 			if len(call.Deadlines) > 1 {
