@@ -145,6 +145,8 @@ type Reason struct {
 	Kind    string `json:"kind"`
 	Term    string `json:"term,omitempty"`
 	Concept string `json:"concept,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Passage string `json:"passage,omitempty"`
 }
 
 // CallChange is one recorded change of a call: the fields that differed

@@ -2,25 +2,18 @@ package digest
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"callmatch/funding"
+	"callmatch/locale"
 )
 
 // catalog holds every string a digest shows in one language. Fields, not
 // map keys: a test checks that no language leaves one empty.
 type catalog struct {
-	Code     string
-	Months   [12]string
-	Weekdays [7]string // Sunday first, as time.Weekday
-	At       string    // between a date and a time: "17:00"
-	Thousand string    // thousands separator of amounts
-	EURFirst bool      // "EUR 1,000" rather than "1 000 EUR"
-	QOpen    string    // quotation marks around a profile's term
-	QClose   string
-	Colon    string // between a label and its value: ": ", French " : "
+	Code  string
+	Colon string // between a label and its value: ": ", French " : "
 
 	DigestName   [2]string // subject prefix: daily, weekly
 	Heading      [2]string // daily, weekly
@@ -57,23 +50,11 @@ type catalog struct {
 	ChangedBudget    string // %s: the budget now
 	ChangedUpdates   string // %s: the update text
 
-	Status [3]string // open, forthcoming, closed
-
-	ReasonKeyword     string
-	ReasonDomain      string
-	ReasonDescription string
-	ReasonMeaning     string // a phrase of the profile close in meaning to the call
-
-	BudgetFrom string // %s: amount
-	BudgetUpTo string // %s: amount
-
-	More      [2]string // %d: how many more
-	SeeAll    string
-	ViewCall  string
-	Footer    [2]string // daily, weekly; %s: the profile name
-	Unsub     string
-	Domains   map[string]string
-	Programme map[string]string
+	More     [2]string // %d: how many more
+	SeeAll   string
+	ViewCall string
+	Footer   [2]string // daily, weekly; %s: the profile name
+	Unsub    string
 }
 
 var catalogs = map[string]*catalog{"en": &english, "fr": &french, "nl": &dutch}
@@ -100,16 +81,15 @@ func plural(forms [2]string, n int) string {
 	return fmt.Sprintf(forms[1], n)
 }
 
+// printer is the locale of the catalog's language: dates, amounts,
+// labels and reasons are written as on the pages.
+func (c *catalog) printer() locale.Printer { return locale.For(c.Code) }
+
 // date formats t as "Tuesday 16 September 2026" in the language.
-func (c *catalog) date(t time.Time) string {
-	return fmt.Sprintf("%s %d %s %d", c.Weekdays[t.Weekday()], t.Day(), c.Months[t.Month()-1], t.Year())
-}
+func (c *catalog) date(t time.Time) string { return c.printer().LongDate(t) }
 
 // dateTime formats t as "Tuesday 16 September 2026, 17:00 CEST".
-func (c *catalog) dateTime(t time.Time) string {
-	zone, _ := t.Zone()
-	return c.date(t) + c.At + t.Format("15:04") + " " + zone
-}
+func (c *catalog) dateTime(t time.Time) string { return c.printer().LongDateTime(t) }
 
 // daysLeft says when a deadline falls, counted in calendar days in the
 // subscriber's zone: today, tomorrow, in 5 days.
@@ -126,91 +106,26 @@ func (c *catalog) daysLeft(deadline, now time.Time) string {
 	}
 }
 
-// amount formats a EUR amount: "EUR 2,500,000", "2 500 000 EUR".
-func (c *catalog) amount(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(c.Thousand)
-		}
-		b.WriteRune(r)
-	}
-	if c.EURFirst {
-		return "EUR " + b.String()
-	}
-	return b.String() + " EUR"
-}
-
-// budget formats a per-project range; "" when none is published.
+// budget formats a per-project range as the pages do; "" when none is published.
 func (c *catalog) budget(lo, hi int64) string {
-	switch {
-	case lo > 0 && hi > 0 && lo != hi:
-		if c.EURFirst {
-			return c.amount(lo) + " – " + strings.TrimPrefix(c.amount(hi), "EUR ")
-		}
-		return strings.TrimSuffix(c.amount(lo), " EUR") + " – " + c.amount(hi)
-	case hi > 0:
-		if lo == hi {
-			return c.amount(hi)
-		}
-		return fmt.Sprintf(c.BudgetUpTo, c.amount(hi))
-	case lo > 0:
-		return fmt.Sprintf(c.BudgetFrom, c.amount(lo))
+	if lo <= 0 && hi <= 0 {
+		return ""
 	}
-	return ""
+	return c.printer().Budget(lo, hi)
 }
 
-func (c *catalog) status(s funding.Status) string {
-	switch s {
-	case funding.StatusOpen:
-		return c.Status[0]
-	case funding.StatusForthcoming:
-		return c.Status[1]
-	case funding.StatusClosed:
-		return c.Status[2]
-	}
-	return string(s)
-}
+func (c *catalog) status(s funding.Status) string { return c.printer().Status(s) }
 
-func (c *catalog) programme(p string) string {
-	if v, ok := c.Programme[p]; ok {
-		return v
-	}
-	return p
-}
+func (c *catalog) programme(p string) string { return c.printer().Programme(p) }
 
-// reason renders a match reason: Keyword “pentesting” → security assessment.
+// reason writes a match reason as the exports and the calendar do.
 func (c *catalog) reason(r Reason) string {
-	switch r.Kind {
-	case funding.ReasonDomain:
-		label := r.Term
-		if v, ok := c.Domains[r.Term]; ok {
-			label = v
-		}
-		return c.ReasonDomain + " " + c.QOpen + label + c.QClose
-	case funding.ReasonMeaning:
-		return c.ReasonMeaning + " " + c.QOpen + r.Term + c.QClose
-	case funding.ReasonDescription:
-		s := c.ReasonDescription + " " + c.QOpen + r.Term + c.QClose
-		if r.Concept != "" && r.Concept != r.Term {
-			s += " → " + r.Concept
-		}
-		return s
-	default:
-		s := c.ReasonKeyword + " " + c.QOpen + r.Term + c.QClose
-		if r.Concept != "" && r.Concept != r.Term {
-			s += " → " + r.Concept
-		}
-		return s
-	}
+	return c.printer().Reason(funding.Reason{Kind: r.Kind, Term: r.Term, Concept: r.Concept, Field: r.Field, Passage: r.Passage})
 }
 
 var english = catalog{
-	Code:     "en",
-	Months:   [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-	Weekdays: [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-	At:       ", ", Thousand: ",", EURFirst: true, QOpen: "“", QClose: "”", Colon: ": ",
+	Code:  "en",
+	Colon: ": ",
 
 	DigestName:   [2]string{"Daily digest", "Weekly digest"},
 	Heading:      [2]string{"Your daily funding digest", "Your weekly funding digest"},
@@ -239,11 +154,6 @@ var english = catalog{
 	ChangedBudget:    "the budget is now %s",
 	ChangedUpdates:   "a new update on the portal: %s",
 
-	Status: [3]string{"open", "forthcoming", "closed"},
-
-	ReasonKeyword: "Keyword", ReasonDomain: "Domain", ReasonDescription: "Your description", ReasonMeaning: "Close in meaning to your",
-	BudgetFrom: "from %s", BudgetUpTo: "up to %s",
-
 	More:     [2]string{"…and %d more call for you.", "…and %d more calls for you."},
 	SeeAll:   "See all your matches",
 	ViewCall: "View the call",
@@ -252,38 +162,11 @@ var english = catalog{
 		"You receive this weekly digest because you subscribed to the matches of %s.",
 	},
 	Unsub: "Unsubscribe",
-	Domains: map[string]string{
-		"assurance-audit-certification":   "Assurance, audit and certification",
-		"cryptology":                      "Cryptology",
-		"data-security-privacy":           "Data security and privacy",
-		"education-training":              "Education and training",
-		"incident-handling-forensics":     "Incident handling and digital forensics",
-		"human-aspects":                   "Human aspects",
-		"identity-access-management":      "Identity and access management",
-		"security-management-governance":  "Security management and governance",
-		"network-distributed-systems":     "Network and distributed systems security",
-		"software-hardware-security":      "Software and hardware security engineering",
-		"security-measurements":           "Security measurements",
-		"legal-aspects":                   "Legal aspects",
-		"theoretical-foundations":         "Theoretical foundations",
-		"trust-management-accountability": "Trust management and accountability",
-		"post-quantum":                    "Post-quantum cryptography",
-		"ai-security":                     "AI security",
-		"critical-infrastructure":         "Critical infrastructure protection",
-		"threat-intelligence":             "Threat intelligence",
-	},
-	Programme: map[string]string{
-		funding.ProgrammeDigital: "Digital Europe",
-		funding.ProgrammeHorizon: "Horizon Europe",
-		funding.ProgrammeOther:   "Other programme",
-	},
 }
 
 var french = catalog{
-	Code:     "fr",
-	Months:   [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
-	Weekdays: [7]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
-	At:       " à ", Thousand: "\u202f", EURFirst: false, QOpen: "«\u00a0", QClose: "\u00a0»", Colon: "\u00a0: ",
+	Code:  "fr",
+	Colon: "\u00a0: ",
 
 	DigestName:   [2]string{"Sélection du jour", "Sélection de la semaine"},
 	Heading:      [2]string{"Votre sélection quotidienne d’appels", "Votre sélection hebdomadaire d’appels"},
@@ -312,11 +195,6 @@ var french = catalog{
 	ChangedBudget:    "le budget est désormais de %s",
 	ChangedUpdates:   "une nouvelle mise à jour sur le portail\u00a0: %s",
 
-	Status: [3]string{"ouvert", "à venir", "clôturé"},
-
-	ReasonKeyword: "Mot-clé", ReasonDomain: "Domaine", ReasonDescription: "Votre description", ReasonMeaning: "Proche par le sens de votre",
-	BudgetFrom: "à partir de %s", BudgetUpTo: "jusqu’à %s",
-
 	More:     [2]string{"… et %d autre appel pour vous.", "… et %d autres appels pour vous."},
 	SeeAll:   "Voir tous vos appels",
 	ViewCall: "Voir l’appel",
@@ -325,38 +203,11 @@ var french = catalog{
 		"Vous recevez cette sélection hebdomadaire car vous êtes abonné aux appels du profil «\u00a0%s\u00a0».",
 	},
 	Unsub: "Se désabonner",
-	Domains: map[string]string{
-		"assurance-audit-certification":   "Assurance, audit et certification",
-		"cryptology":                      "Cryptologie",
-		"data-security-privacy":           "Sécurité des données et vie privée",
-		"education-training":              "Éducation et formation",
-		"incident-handling-forensics":     "Gestion des incidents et investigation numérique",
-		"human-aspects":                   "Facteurs humains",
-		"identity-access-management":      "Gestion des identités et des accès",
-		"security-management-governance":  "Gestion et gouvernance de la sécurité",
-		"network-distributed-systems":     "Sécurité des réseaux et des systèmes distribués",
-		"software-hardware-security":      "Ingénierie de la sécurité logicielle et matérielle",
-		"security-measurements":           "Mesure de la sécurité",
-		"legal-aspects":                   "Aspects juridiques",
-		"theoretical-foundations":         "Fondements théoriques",
-		"trust-management-accountability": "Gestion de la confiance et responsabilité",
-		"post-quantum":                    "Cryptographie post-quantique",
-		"ai-security":                     "Sécurité de l’IA",
-		"critical-infrastructure":         "Protection des infrastructures critiques",
-		"threat-intelligence":             "Renseignement sur les menaces",
-	},
-	Programme: map[string]string{
-		funding.ProgrammeDigital: "Europe numérique",
-		funding.ProgrammeHorizon: "Horizon Europe",
-		funding.ProgrammeOther:   "Autre programme",
-	},
 }
 
 var dutch = catalog{
-	Code:     "nl",
-	Months:   [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
-	Weekdays: [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
-	At:       " om ", Thousand: ".", EURFirst: true, QOpen: "‘", QClose: "’", Colon: ": ",
+	Code:  "nl",
+	Colon: ": ",
 
 	DigestName:   [2]string{"Dagelijks overzicht", "Wekelijks overzicht"},
 	Heading:      [2]string{"Uw dagelijkse selectie van oproepen", "Uw wekelijkse selectie van oproepen"},
@@ -385,11 +236,6 @@ var dutch = catalog{
 	ChangedBudget:    "het budget is nu %s",
 	ChangedUpdates:   "een nieuwe update op het portaal: %s",
 
-	Status: [3]string{"open", "binnenkort open", "gesloten"},
-
-	ReasonKeyword: "Trefwoord", ReasonDomain: "Domein", ReasonDescription: "Uw beschrijving", ReasonMeaning: "Qua betekenis dicht bij uw",
-	BudgetFrom: "vanaf %s", BudgetUpTo: "tot %s",
-
 	More:     [2]string{"…en nog %d oproep voor u.", "…en nog %d oproepen voor u."},
 	SeeAll:   "Bekijk al uw oproepen",
 	ViewCall: "Bekijk de oproep",
@@ -398,29 +244,4 @@ var dutch = catalog{
 		"U ontvangt dit wekelijkse overzicht omdat u bent ingeschreven op de oproepen voor %s.",
 	},
 	Unsub: "Uitschrijven",
-	Domains: map[string]string{
-		"assurance-audit-certification":   "Assurance, audit en certificering",
-		"cryptology":                      "Cryptologie",
-		"data-security-privacy":           "Gegevensbeveiliging en privacy",
-		"education-training":              "Onderwijs en opleiding",
-		"incident-handling-forensics":     "Incidentafhandeling en digitaal forensisch onderzoek",
-		"human-aspects":                   "Menselijke aspecten",
-		"identity-access-management":      "Identiteits- en toegangsbeheer",
-		"security-management-governance":  "Beveiligingsbeheer en governance",
-		"network-distributed-systems":     "Beveiliging van netwerken en gedistribueerde systemen",
-		"software-hardware-security":      "Beveiliging van software en hardware",
-		"security-measurements":           "Beveiligingsmetingen",
-		"legal-aspects":                   "Juridische aspecten",
-		"theoretical-foundations":         "Theoretische grondslagen",
-		"trust-management-accountability": "Vertrouwensbeheer en verantwoording",
-		"post-quantum":                    "Post-kwantumcryptografie",
-		"ai-security":                     "AI-beveiliging",
-		"critical-infrastructure":         "Bescherming van kritieke infrastructuur",
-		"threat-intelligence":             "Dreigingsinformatie",
-	},
-	Programme: map[string]string{
-		funding.ProgrammeDigital: "Digitaal Europa",
-		funding.ProgrammeHorizon: "Horizon Europa",
-		funding.ProgrammeOther:   "Ander programma",
-	},
 }

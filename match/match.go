@@ -156,7 +156,7 @@ type ranked struct {
 // the deadline horizon move daily). An edit or a crawl that changed calls
 // makes a new key; old ones expire by TTL, nothing is deleted by hand.
 func cacheKey(profileID string, version, generation int64, now time.Time) string {
-	return fmt.Sprintf("cm:v1:match:%s:p%d:g%d:%s", profileID, version, generation, now.UTC().Format("20060102"))
+	return fmt.Sprintf("cm:v2:match:%s:p%d:g%d:%s", profileID, version, generation, now.UTC().Format("20060102"))
 }
 
 // List returns the profile's curated matches, the first limit of them (at

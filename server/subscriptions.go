@@ -15,8 +15,8 @@ import (
 
 	"callmatch/digest"
 	"callmatch/funding"
+	"callmatch/locale"
 	"callmatch/store"
-	"callmatch/ui"
 )
 
 // E-mail digests: subscribing with double opt-in, confirming, and the
@@ -91,7 +91,7 @@ func (in subscriptionInput) subscription(defaultLang string) (store.Subscription
 	switch {
 	case sub.Language == "":
 		sub.Language = canonicalLang(defaultLang)
-	case ui.IsLanguage(sub.Language):
+	case locale.IsLanguage(sub.Language):
 		sub.Language = canonicalLang(sub.Language)
 	default:
 		return sub, bad("language", "must be en, fr or nl")
