@@ -9,8 +9,10 @@ import (
 	"callmatch/locale"
 )
 
-// catalog holds every string a digest shows in one language. Fields, not
-// map keys: a test checks that no language leaves one empty.
+// catalog holds every string a digest shows in one language, read once
+// from the "digest." messages of package locale (the one source of the
+// EN/FR/NL texts). Fields, not map keys: a test checks that no language
+// leaves one empty.
 type catalog struct {
 	Code  string
 	Colon string // between a label and its value: ": ", French " : "
@@ -57,7 +59,57 @@ type catalog struct {
 	Unsub    string
 }
 
-var catalogs = map[string]*catalog{"en": &english, "fr": &french, "nl": &dutch}
+var (
+	english  = loadCatalog("en")
+	french   = loadCatalog("fr")
+	dutch    = loadCatalog("nl")
+	catalogs = map[string]*catalog{"en": &english, "fr": &french, "nl": &dutch}
+)
+
+// loadCatalog reads the digest's messages in lang from its locale.
+func loadCatalog(lang string) catalog {
+	p := locale.For(lang)
+	t := func(key string) string { return p.T("digest." + key) }
+	two := func(key, a, b string) [2]string { return [2]string{t(key + "." + a), t(key + "." + b)} }
+	return catalog{
+		Code:  lang,
+		Colon: t("colon"),
+
+		DigestName:   two("name", "daily", "weekly"),
+		Heading:      two("heading", "daily", "weekly"),
+		Intro:        t("intro"),
+		SectionTitle: [4]string{t("section.recommended"), t("section.new"), t("section.changed"), t("section.deadline")},
+
+		CountRecommended: two("count_recommended", "one", "other"),
+		CountNew:         two("count_new", "one", "other"),
+		CountChanged:     two("count_changed", "one", "other"),
+		CountDeadline:    two("count_deadline", "one", "other"),
+
+		SubjectRecommended: t("subject.recommended"),
+		SubjectNew:         t("subject.new"),
+		SubjectChanged:     t("subject.changed"),
+		SubjectDeadline:    t("subject.deadline"),
+
+		Today: t("today"), Tomorrow: t("tomorrow"), InDays: t("in_days"),
+
+		LabelDeadline: t("label.deadline"), LabelBudget: t("label.budget"), LabelProgramme: t("label.programme"),
+		LabelStatus: t("label.status"), LabelWhy: t("label.why"), NoteBy: t("label.note_by"), LabelNote: t("label.note"),
+		LabelChanged: t("label.changed"),
+
+		ChangedStatus:    t("changed.status"),
+		ChangedDeadlines: t("changed.deadlines"),
+		DeadlineRemoved:  t("changed.deadline_removed"),
+		ChangedOpening:   t("changed.opening"),
+		ChangedBudget:    t("changed.budget"),
+		ChangedUpdates:   t("changed.updates"),
+
+		More:     two("more", "one", "other"),
+		SeeAll:   t("see_all"),
+		ViewCall: t("view_call"),
+		Footer:   two("footer", "daily", "weekly"),
+		Unsub:    t("unsubscribe"),
+	}
+}
 
 // catalogFor returns the catalog of a language, English for unknown ones.
 func catalogFor(lang string) *catalog {
@@ -121,127 +173,4 @@ func (c *catalog) programme(p string) string { return c.printer().Programme(p) }
 // reason writes a match reason as the exports and the calendar do.
 func (c *catalog) reason(r Reason) string {
 	return c.printer().Reason(funding.Reason{Kind: r.Kind, Term: r.Term, Concept: r.Concept, Field: r.Field, Passage: r.Passage})
-}
-
-var english = catalog{
-	Code:  "en",
-	Colon: ": ",
-
-	DigestName:   [2]string{"Daily digest", "Weekly digest"},
-	Heading:      [2]string{"Your daily funding digest", "Your weekly funding digest"},
-	Intro:        "Here is what is new for %s since your last digest.",
-	SectionTitle: [4]string{"Recommended by NCC staff", "New matching calls", "Changes to calls you follow", "Deadlines in the next %d days"},
-
-	CountRecommended: [2]string{"%d recommendation", "%d recommendations"},
-	CountNew:         [2]string{"%d new call", "%d new calls"},
-	CountChanged:     [2]string{"%d updated call", "%d updated calls"},
-	CountDeadline:    [2]string{"%d deadline soon", "%d deadlines soon"},
-
-	SubjectRecommended: "Recommended for you: %s",
-	SubjectNew:         "New matching call: %s",
-	SubjectChanged:     "Call updated: %s",
-	SubjectDeadline:    "Deadline %s: %s",
-
-	Today: "today", Tomorrow: "tomorrow", InDays: "in %d days",
-
-	LabelDeadline: "Deadline", LabelBudget: "Budget per project", LabelProgramme: "Programme",
-	LabelStatus: "Status", LabelWhy: "Why it matches", NoteBy: "Note from %s", LabelNote: "Note", LabelChanged: "What changed",
-
-	ChangedStatus:    "the status is now: %s",
-	ChangedDeadlines: "the deadline is now %s",
-	DeadlineRemoved:  "no deadline is left",
-	ChangedOpening:   "the opening date changed",
-	ChangedBudget:    "the budget is now %s",
-	ChangedUpdates:   "a new update on the portal: %s",
-
-	More:     [2]string{"…and %d more call for you.", "…and %d more calls for you."},
-	SeeAll:   "See all your matches",
-	ViewCall: "View the call",
-	Footer: [2]string{
-		"You receive this daily digest because you subscribed to the matches of %s.",
-		"You receive this weekly digest because you subscribed to the matches of %s.",
-	},
-	Unsub: "Unsubscribe",
-}
-
-var french = catalog{
-	Code:  "fr",
-	Colon: "\u00a0: ",
-
-	DigestName:   [2]string{"Sélection du jour", "Sélection de la semaine"},
-	Heading:      [2]string{"Votre sélection quotidienne d’appels", "Votre sélection hebdomadaire d’appels"},
-	Intro:        "Voici les nouveautés pour %s depuis votre dernière sélection.",
-	SectionTitle: [4]string{"Recommandés par l’équipe du NCC", "Nouveaux appels pour votre profil", "Modifications des appels que vous suivez", "Dates limites dans les %d prochains jours"},
-
-	CountRecommended: [2]string{"%d recommandation", "%d recommandations"},
-	CountNew:         [2]string{"%d nouvel appel", "%d nouveaux appels"},
-	CountChanged:     [2]string{"%d appel modifié", "%d appels modifiés"},
-	CountDeadline:    [2]string{"%d date limite proche", "%d dates limites proches"},
-
-	SubjectRecommended: "Recommandé pour vous\u00a0: %s",
-	SubjectNew:         "Nouvel appel pour vous\u00a0: %s",
-	SubjectChanged:     "Appel modifié\u00a0: %s",
-	SubjectDeadline:    "Date limite %s\u00a0: %s",
-
-	Today: "aujourd’hui", Tomorrow: "demain", InDays: "dans %d jours",
-
-	LabelDeadline: "Date limite", LabelBudget: "Budget par projet", LabelProgramme: "Programme",
-	LabelStatus: "Statut", LabelWhy: "Pourquoi cet appel", NoteBy: "Note de %s", LabelNote: "Note", LabelChanged: "Ce qui a changé",
-
-	ChangedStatus:    "le statut est désormais\u00a0: %s",
-	ChangedDeadlines: "la date limite est désormais le %s",
-	DeadlineRemoved:  "il ne reste aucune date limite",
-	ChangedOpening:   "la date d’ouverture a changé",
-	ChangedBudget:    "le budget est désormais de %s",
-	ChangedUpdates:   "une nouvelle mise à jour sur le portail\u00a0: %s",
-
-	More:     [2]string{"… et %d autre appel pour vous.", "… et %d autres appels pour vous."},
-	SeeAll:   "Voir tous vos appels",
-	ViewCall: "Voir l’appel",
-	Footer: [2]string{
-		"Vous recevez cette sélection quotidienne car vous êtes abonné aux appels du profil «\u00a0%s\u00a0».",
-		"Vous recevez cette sélection hebdomadaire car vous êtes abonné aux appels du profil «\u00a0%s\u00a0».",
-	},
-	Unsub: "Se désabonner",
-}
-
-var dutch = catalog{
-	Code:  "nl",
-	Colon: ": ",
-
-	DigestName:   [2]string{"Dagelijks overzicht", "Wekelijks overzicht"},
-	Heading:      [2]string{"Uw dagelijkse selectie van oproepen", "Uw wekelijkse selectie van oproepen"},
-	Intro:        "Dit is er nieuw voor %s sinds uw vorige overzicht.",
-	SectionTitle: [4]string{"Aanbevolen door het NCC-team", "Nieuwe oproepen voor uw profiel", "Wijzigingen in oproepen die u volgt", "Deadlines in de komende %d dagen"},
-
-	CountRecommended: [2]string{"%d aanbeveling", "%d aanbevelingen"},
-	CountNew:         [2]string{"%d nieuwe oproep", "%d nieuwe oproepen"},
-	CountChanged:     [2]string{"%d gewijzigde oproep", "%d gewijzigde oproepen"},
-	CountDeadline:    [2]string{"%d deadline nadert", "%d deadlines naderen"},
-
-	SubjectRecommended: "Aanbevolen voor u: %s",
-	SubjectNew:         "Nieuwe oproep voor u: %s",
-	SubjectChanged:     "Oproep gewijzigd: %s",
-	SubjectDeadline:    "Deadline %s: %s",
-
-	Today: "vandaag", Tomorrow: "morgen", InDays: "over %d dagen",
-
-	LabelDeadline: "Deadline", LabelBudget: "Budget per project", LabelProgramme: "Programma",
-	LabelStatus: "Status", LabelWhy: "Waarom deze oproep", NoteBy: "Notitie van %s", LabelNote: "Notitie", LabelChanged: "Wat is er gewijzigd",
-
-	ChangedStatus:    "de status is nu: %s",
-	ChangedDeadlines: "de deadline is nu %s",
-	DeadlineRemoved:  "er is geen deadline meer",
-	ChangedOpening:   "de openingsdatum is gewijzigd",
-	ChangedBudget:    "het budget is nu %s",
-	ChangedUpdates:   "een nieuwe update op het portaal: %s",
-
-	More:     [2]string{"…en nog %d oproep voor u.", "…en nog %d oproepen voor u."},
-	SeeAll:   "Bekijk al uw oproepen",
-	ViewCall: "Bekijk de oproep",
-	Footer: [2]string{
-		"U ontvangt dit dagelijkse overzicht omdat u bent ingeschreven op de oproepen voor %s.",
-		"U ontvangt dit wekelijkse overzicht omdat u bent ingeschreven op de oproepen voor %s.",
-	},
-	Unsub: "Uitschrijven",
 }
