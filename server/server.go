@@ -1,5 +1,6 @@
 // Package server is callmatch's Fiber app: the JSON API under /api/v1, the
-// HTML pages, health and metrics, and the match cache.
+// HTML pages, health and metrics, and the Redis match cache (the match lists
+// themselves are package match's).
 package server
 
 import (
