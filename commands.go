@@ -20,6 +20,7 @@ import (
 	"callmatch/crawler"
 	"callmatch/crawler/recorded"
 	"callmatch/funding"
+	"callmatch/match"
 	"callmatch/search"
 	"callmatch/server"
 	"callmatch/store"
@@ -79,7 +80,7 @@ func serve(ctx context.Context, cfg Config, demo bool, logger *slog.Logger) erro
 	if err != nil {
 		return err
 	}
-	digests, err := newDigestRunner(cfg, st, ix, unsubKey, mailer, logger)
+	digests, err := newDigestRunner(cfg, st, srv.Matcher(), unsubKey, mailer, logger)
 	if err != nil {
 		return err
 	}
@@ -132,12 +133,12 @@ func startDemo(cfg Config, logger *slog.Logger) (Config, func(), error) {
 
 // caches are the match cache and the rate limiter: shared by the instances
 // through Redis, or this process's own.
-func caches(cl *cluster.Cluster, logger *slog.Logger) (server.Cache, server.RateLimiter) {
+func caches(cl *cluster.Cluster, logger *slog.Logger) (match.Cache, server.RateLimiter) {
 	if cl.Shared() {
 		return cl.Cache(), cl.Limiter(server.NewMemoryLimiter(nil))
 	}
 	logger.Info("No REDIS_URL: match results are cached in-process, not shared between instances")
-	return server.NewMemoryCache(0), nil // nil: the server's in-process limiter
+	return match.NewMemoryCache(0), nil // nil: the server's in-process limiter
 }
 
 func crawlerConfig(cfg Config) crawler.Config {

@@ -15,28 +15,11 @@ import (
 
 	"callmatch/cluster"
 	"callmatch/digest"
-	"callmatch/funding"
+	"callmatch/match"
 	"callmatch/search"
 	"callmatch/server"
 	"callmatch/store"
 )
-
-// digestMatcher gives the digests the same curated match list as the
-// matches page: the index's ranking, then the profile's dismissals and the
-// staff's curations.
-type digestMatcher struct {
-	index *search.Index
-	store *store.Store
-}
-
-func (m digestMatcher) Match(ctx context.Context, p funding.Profile) ([]funding.Match, error) {
-	now := time.Now()
-	ms, err := m.index.Match(ctx, &p, search.MatchOptions{Now: now, Limit: 50})
-	if err != nil {
-		return nil, err
-	}
-	return m.store.Curate(ctx, &p, ms, now)
-}
 
 // purposeKey derives from the server secret a key used for one purpose only.
 func purposeKey(secret []byte, purpose string) string {
@@ -56,11 +39,12 @@ func unsubscribeKey(ctx context.Context, cfg Config, st *store.Store) (string, e
 	return purposeKey(secret, "unsubscribe"), nil
 }
 
-// newDigestRunner builds the digest runner over the store and an index;
-// unsubKey is unsubscribeKey's. mailer may be nil for a dry run.
-func newDigestRunner(cfg Config, st *store.Store, ix *search.Index, unsubKey string, mailer digest.Mailer, logger *slog.Logger) (*digest.Runner, error) {
+// newDigestRunner builds the digest runner over the store and the match
+// lists (the matches page's: same pool, same curations); unsubKey is
+// unsubscribeKey's. mailer may be nil for a dry run.
+func newDigestRunner(cfg Config, st *store.Store, matches *match.Matcher, unsubKey string, mailer digest.Mailer, logger *slog.Logger) (*digest.Runner, error) {
 	return digest.New(digest.Config{BaseURL: cfg.BaseURL, SecretKey: unsubKey},
-		st, digestMatcher{index: ix, store: st}, mailer, logger)
+		st, matches, mailer, logger)
 }
 
 func newMailer(cfg Config) (digest.Mailer, error) {
@@ -100,7 +84,7 @@ func digestOnce(ctx context.Context, cfg Config, dry bool, logger *slog.Logger, 
 	if err != nil {
 		return err
 	}
-	r, err := newDigestRunner(cfg, st, ix, key, mailer, logger)
+	r, err := newDigestRunner(cfg, st, match.New(match.Config{}, match.Deps{Index: ix, Store: st}), key, mailer, logger)
 	if err != nil {
 		return err
 	}

@@ -266,7 +266,7 @@ func (c *Composer) entry(cat *catalog, it Item, now time.Time, loc *time.Locatio
 	if len(it.Reasons) > 0 {
 		var rs []string
 		for _, r := range it.Reasons {
-			rs = append(rs, cat.reason(Reason{Kind: r.Kind, Term: oneLine(r.Term), Concept: oneLine(r.Concept)}))
+			rs = append(rs, cat.reason(Reason{Kind: r.Kind, Term: oneLine(r.Term), Concept: oneLine(r.Concept), Field: r.Field, Passage: oneLine(r.Passage)}))
 		}
 		add(cat.LabelWhy, strings.Join(rs, "; "))
 	}

@@ -75,6 +75,8 @@ type Reason struct {
 	Kind    string `json:"kind"`
 	Term    string `json:"term,omitempty"`
 	Concept string `json:"concept,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Passage string `json:"passage,omitempty"`
 }
 
 // Store is everything the Runner needs from persistence: *store.Store.

@@ -279,8 +279,8 @@ func shownReasons(rs []funding.Reason) []Reason {
 		default:
 			continue
 		}
-		rr := Reason{Kind: r.Kind, Term: r.Term, Concept: r.Concept}
-		if r.Term == "" || slices.Contains(out, rr) {
+		rr := Reason{Kind: r.Kind, Term: r.Term, Concept: r.Concept, Field: r.Field, Passage: r.Passage}
+		if r.Term == "" || slices.ContainsFunc(out, func(o Reason) bool { return o.Kind == rr.Kind && o.Term == rr.Term && o.Concept == rr.Concept }) {
 			continue
 		}
 		out = append(out, rr)

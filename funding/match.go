@@ -16,17 +16,47 @@ const (
 	ReasonCurated      = "curated" // recommended by NCC staff
 )
 
-// Reason explains one part of why a call matched a profile. For text
-// reasons it names the profile term, the concept it went through (empty when
-// the term met the call directly) and the passage of the call it met.
+// Reason explains one part of why a call matched a profile, as data: what
+// of the profile (Term) met what of the call (CallWords, in Passage), and
+// through which concept; budget, deadline, TRL and type of action reasons
+// carry their figures and how the call fits the profile. Package locale
+// says it in a language; Text is its English sentence, kept for the API's
+// clients.
 type Reason struct {
-	Kind    string `json:"kind"`
-	Term    string `json:"term,omitempty"`    // the profile's word, keyword or domain slug
-	Concept string `json:"concept,omitempty"` // the thesaurus concept the term went through
+	Kind string `json:"kind"`
+	// Term is the profile's words: its keyword, domain slug, description
+	// word or phrase; for the other kinds its programme, type of action or TRL.
+	Term    string `json:"term,omitempty"`
+	Concept string `json:"concept,omitempty"` // the thesaurus concept (or the English) the term went through
 	Field   string `json:"field,omitempty"`   // the call field that matched: title, keywords, scope...
-	Passage string `json:"passage,omitempty"` // the call's sentence or keyword it met
-	Text    string `json:"text"`              // a human sentence, e.g. "Deadline in 42 days"
+	// CallWords are the call's words the term met, as the call writes them
+	// (for a type of action: the call's types, comma-separated).
+	CallWords string `json:"call_words,omitempty"`
+	Passage   string `json:"passage,omitempty"` // the call's sentence or keyword it met
+	Fit       string `json:"fit,omitempty"`     // how the call sits against the profile: one of the Fit values
+	// Low and High are the call's budget range in EUR (budget) or its TRL
+	// range (trl); ProfileLow and ProfileHigh the profile's budget range.
+	Low         int64      `json:"low,omitempty"`
+	High        int64      `json:"high,omitempty"`
+	ProfileLow  int64      `json:"profile_low,omitempty"`
+	ProfileHigh int64      `json:"profile_high,omitempty"`
+	Deadline    *time.Time `json:"deadline,omitempty"` // deadline: the next deadline
+	DaysLeft    int        `json:"days_left,omitempty"`
+	Text        string     `json:"text"` // the reason in English, e.g. "Deadline in 42 days (15 September 2026)"
 }
+
+// Fit values of a Reason.
+const (
+	FitWithin        = "within"         // budget: the call's range is inside the profile's
+	FitOverlapping   = "overlapping"    // budget: the ranges overlap
+	FitAboveMinimum  = "above_minimum"  // budget: the profile gave only a minimum
+	FitWithinMaximum = "within_maximum" // budget: the profile gave only a maximum
+	FitAhead         = "ahead"          // trl: the profile is past the call's range
+	FitFar           = "far"            // trl: the profile is far below the call's range
+	FitWanted        = "wanted"         // type of action: one the profile looks for
+	FitForthcoming   = "forthcoming"    // deadline: the call is not open yet
+	FitNoDeadline    = "no_deadline"    // deadline: none published
+)
 
 // Eligibility check results.
 const (

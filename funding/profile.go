@@ -10,32 +10,32 @@ import (
 )
 
 // Domain is a cybersecurity domain a profile can select: the JRC/ECCC
-// cybersecurity taxonomy plus three cross-cutting ones.
+// cybersecurity taxonomy plus three cross-cutting ones. Its name in each
+// language is package locale's (Printer.Domain).
 type Domain struct {
-	Slug  string `json:"slug"`
-	Label string `json:"label"`
+	Slug string `json:"slug"`
 }
 
 // Domains is the fixed list of domain slugs of the HTTP contract.
 var Domains = []Domain{
-	{"assurance-audit-certification", "Assurance, audit and certification"},
-	{"cryptology", "Cryptology"},
-	{"data-security-privacy", "Data security and privacy"},
-	{"education-training", "Education and training"},
-	{"incident-handling-forensics", "Incident handling and digital forensics"},
-	{"human-aspects", "Human aspects"},
-	{"identity-access-management", "Identity and access management"},
-	{"security-management-governance", "Security management and governance"},
-	{"network-distributed-systems", "Network and distributed systems security"},
-	{"software-hardware-security", "Software and hardware security engineering"},
-	{"security-measurements", "Security measurements"},
-	{"legal-aspects", "Legal aspects"},
-	{"theoretical-foundations", "Theoretical foundations"},
-	{"trust-management-accountability", "Trust management and accountability"},
-	{"post-quantum", "Post-quantum cryptography"},
-	{"ai-security", "AI security"},
-	{"critical-infrastructure", "Critical infrastructure protection"},
-	{"threat-intelligence", "Threat intelligence"},
+	{"assurance-audit-certification"},
+	{"cryptology"},
+	{"data-security-privacy"},
+	{"education-training"},
+	{"incident-handling-forensics"},
+	{"human-aspects"},
+	{"identity-access-management"},
+	{"security-management-governance"},
+	{"network-distributed-systems"},
+	{"software-hardware-security"},
+	{"security-measurements"},
+	{"legal-aspects"},
+	{"theoretical-foundations"},
+	{"trust-management-accountability"},
+	{"post-quantum"},
+	{"ai-security"},
+	{"critical-infrastructure"},
+	{"threat-intelligence"},
 }
 
 // domainSlugs lists the slugs of Domains, for error messages.

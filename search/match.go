@@ -14,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"callmatch/funding"
+	"callmatch/locale"
 )
 
 // MatchOptions tune Match.
@@ -613,9 +614,10 @@ func textReasons(h *bsearch.DocumentMatch, srcs []source) (reasons []funding.Rea
 				continue
 			}
 			best = &funding.Reason{
-				Kind: s.kind, Term: s.term, Concept: s.concept, Field: f.reason, Passage: passage,
-				Text: reasonText(s, f.reason, passage),
+				Kind: s.kind, Term: s.term, Concept: s.concept, Field: f.reason,
+				CallWords: callWords(h.Fields[f.name], arr, int(start), int(end)), Passage: passage,
 			}
+			best.Text = locale.English().Reason(*best)
 			break
 		}
 		switch {
@@ -728,128 +730,77 @@ func storedText(v any, arr int) string {
 	return ""
 }
 
-func reasonText(s source, field, passage string) string {
-	var b strings.Builder
-	switch s.kind {
-	case funding.ReasonKeyword:
-		fmt.Fprintf(&b, "Your keyword %q", s.term)
-	case funding.ReasonDomain:
-		fmt.Fprintf(&b, "Your domain %q", s.term)
-	default:
-		fmt.Fprintf(&b, "%q in your description", s.term)
+// callWords are the words of a stored field value at the byte range
+// [start, end) of its element arr: the call's words a profile term met.
+func callWords(v any, arr, start, end int) string {
+	text := storedText(v, arr)
+	if start < 0 || start >= end || end > len(text) {
+		return ""
 	}
-	if s.concept != "" && !strings.EqualFold(s.concept, s.term) {
-		fmt.Fprintf(&b, " (as %q)", s.concept)
-	}
-	switch field {
-	case "keywords":
-		fmt.Fprintf(&b, " matches the call keyword %q", passage)
-	case "title":
-		fmt.Fprintf(&b, " is in the title: %q", passage)
-	default:
-		fmt.Fprintf(&b, " is in the %s: %q", strings.ReplaceAll(field, "_", " "), passage)
-	}
-	return b.String()
+	return text[start:end]
 }
 
-// otherReasons: budget, deadline, programme, type of action and TRL.
+// otherReasons: budget, deadline, programme, type of action and TRL, as
+// data (locale says them; Text is the English).
 func otherReasons(e *entry, p *funding.Profile, m funding.Match, now time.Time) []funding.Reason {
 	var out []funding.Reason
+	add := func(r funding.Reason) {
+		r.Text = locale.English().Reason(r)
+		out = append(out, r)
+	}
 	if e.budgetMax > 0 {
-		text := "EUR " + moneyRange(e.budgetMin, e.budgetMax) + " per project"
+		r := funding.Reason{Kind: funding.ReasonBudget, Low: e.budgetMin, High: e.budgetMax, ProfileLow: p.BudgetMin, ProfileHigh: p.BudgetMax}
 		switch {
 		case p.BudgetMin > 0 && p.BudgetMax > 0:
-			verb := "within"
+			r.Fit = funding.FitWithin
 			if e.budgetMin < p.BudgetMin || e.budgetMax > p.BudgetMax {
-				verb = "overlapping"
+				r.Fit = funding.FitOverlapping
 			}
-			text += fmt.Sprintf(", %s your %s range", verb, moneyRange(p.BudgetMin, p.BudgetMax))
 		case p.BudgetMin > 0:
-			text += fmt.Sprintf(", above your minimum of %s", money(p.BudgetMin))
+			r.Fit = funding.FitAboveMinimum
 		case p.BudgetMax > 0:
-			text += fmt.Sprintf(", within your maximum of %s", money(p.BudgetMax))
+			r.Fit = funding.FitWithinMaximum
 		}
-		out = append(out, funding.Reason{Kind: funding.ReasonBudget, Text: text})
+		add(r)
 	}
 	if m.Deadline != nil {
-		text := fmt.Sprintf("Deadline in %d days (%s)", m.DaysLeft, m.Deadline.UTC().Format("2 January 2006"))
+		r := funding.Reason{Kind: funding.ReasonDeadline, Deadline: m.Deadline, DaysLeft: m.DaysLeft}
 		if m.Status == funding.StatusForthcoming {
-			text = "Forthcoming; " + strings.ToLower(text[:1]) + text[1:]
+			r.Fit = funding.FitForthcoming
 		}
-		out = append(out, funding.Reason{Kind: funding.ReasonDeadline, Text: text})
+		add(r)
 	} else {
-		out = append(out, funding.Reason{Kind: funding.ReasonDeadline, Text: "No deadline published: open until further notice"})
+		add(funding.Reason{Kind: funding.ReasonDeadline, Fit: funding.FitNoDeadline})
 	}
 	if len(p.Programmes) > 0 {
-		out = append(out, funding.Reason{Kind: funding.ReasonProgramme, Term: e.programme,
-			Text: fmt.Sprintf("%s is one of your programmes", programmeName(e.programme))})
+		add(funding.Reason{Kind: funding.ReasonProgramme, Term: e.programme})
 	}
 	if len(e.types) > 0 {
-		text := "Type of action: " + strings.Join(e.types, ", ")
-		term := e.types[0]
+		r := funding.Reason{Kind: funding.ReasonTypeOfAction, Term: e.types[0], CallWords: strings.Join(e.types, ", ")}
 		if len(p.TypesOfAction) > 0 {
 			for _, t := range e.types {
 				if slices.Contains(p.TypesOfAction, t) {
-					term = t
+					r.Term = t
 					break
 				}
 			}
-			text = fmt.Sprintf("Type of action %s, one you look for", term)
+			r.Fit = funding.FitWanted
 		}
-		out = append(out, funding.Reason{Kind: funding.ReasonTypeOfAction, Term: term, Text: text})
+		add(r)
 	}
 	if p.TRL > 0 && e.trl != nil && e.trl.Max > 0 {
 		lo, hi := e.trl.Min, e.trl.Max
 		if lo == 0 {
 			lo = hi
 		}
-		want := "TRL " + strconv.Itoa(lo)
-		if hi != lo {
-			want += "-" + strconv.Itoa(hi)
-		}
-		var text string
+		r := funding.Reason{Kind: funding.ReasonTRL, Term: strconv.Itoa(p.TRL), Passage: e.trl.Sentence, Low: int64(lo), High: int64(hi)}
 		switch {
 		case p.TRL > hi:
-			text = fmt.Sprintf("The call aims at %s; you are already at TRL %d", want, p.TRL)
+			r.Fit = funding.FitAhead
 		case p.TRL+3 < lo:
-			text = fmt.Sprintf("The call aims at %s; you are at TRL %d, a long way to go", want, p.TRL)
-		default:
-			text = fmt.Sprintf("The call aims at %s; you are at TRL %d", want, p.TRL)
+			r.Fit = funding.FitFar
 		}
-		out = append(out, funding.Reason{Kind: funding.ReasonTRL, Term: strconv.Itoa(p.TRL), Passage: e.trl.Sentence, Text: text})
+		add(r)
 	}
 	return out
-}
-
-func programmeName(code string) string {
-	switch code {
-	case funding.ProgrammeDigital:
-		return "Digital Europe"
-	case funding.ProgrammeHorizon:
-		return "Horizon Europe"
-	}
-	return "This programme"
-}
-
-// money formats EUR amounts the way calls state them: 3 M, 1.5 M, 500 k.
-func money(v int64) string {
-	if v >= 1_000_000 {
-		return strconv.FormatFloat(float64(v)/1e6, 'f', -1, 64) + " M"
-	}
-	if v >= 1000 {
-		return strconv.FormatFloat(float64(v)/1e3, 'f', -1, 64) + " k"
-	}
-	return strconv.FormatInt(v, 10)
-}
-
-// moneyRange formats a range: "3-4 M", "500 k-1 M", "4 M".
-func moneyRange(lo, hi int64) string {
-	if lo == hi || lo == 0 {
-		return money(hi)
-	}
-	a, b := money(lo), money(hi)
-	if strings.HasSuffix(a, " M") && strings.HasSuffix(b, " M") {
-		return strings.TrimSuffix(a, " M") + "-" + b
-	}
-	return a + "-" + b
 }

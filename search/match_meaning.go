@@ -12,6 +12,7 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 
 	"callmatch/funding"
+	"callmatch/locale"
 	"callmatch/search/glossary"
 	"callmatch/search/vectors"
 )
@@ -141,7 +142,7 @@ func (pm *profileMeaning) meaningReason(t *vectors.Table, field, text string) (f
 	if best.Kind == "" {
 		return best, false
 	}
-	best.Text = fmt.Sprintf("Your %q is close in meaning to the call's %s: %q", best.Term, strings.ReplaceAll(best.Field, "_", " "), best.Passage)
+	best.Text = locale.English().Reason(best)
 	return best, true
 }
 

@@ -236,19 +236,3 @@ func TestMatchEmptyProfile(t *testing.T) {
 		t.Errorf("empty profile: %d matches, want none", len(ms))
 	}
 }
-
-func TestMoneyRange(t *testing.T) {
-	for _, tc := range []struct {
-		lo, hi int64
-		want   string
-	}{
-		{3_000_000, 4_000_000, "3-4 M"},
-		{4_000_000, 4_000_000, "4 M"},
-		{500_000, 1_000_000, "500 k-1 M"},
-		{1_500_000, 2_750_000, "1.5-2.75 M"},
-	} {
-		if got := moneyRange(tc.lo, tc.hi); got != tc.want {
-			t.Errorf("moneyRange(%d, %d) = %q, want %q", tc.lo, tc.hi, got, tc.want)
-		}
-	}
-}

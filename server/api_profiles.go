@@ -21,8 +21,8 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"callmatch/funding"
+	"callmatch/locale"
 	"callmatch/store"
-	"callmatch/ui"
 )
 
 // profileInput is the body of POST and PUT /api/v1/profiles.
@@ -161,7 +161,7 @@ func (s *Server) createProfile(c *fiber.Ctx) error {
 		return err
 	}
 	answer := fiber.Map{"id": p.ID, "confirmed": false, "confirm_by": pendingUntil(&p)}
-	lang := ui.Negotiate(c.Get(fiber.HeaderAcceptLanguage))
+	lang := locale.Negotiate(c.Get(fiber.HeaderAcceptLanguage))
 	if byStaff {
 		s.sendConfirmation(p, lang, staff.Email)
 		s.logger.Info("Profile registered by staff", slog.String("profile_id", p.ID), slog.Int64("staff_id", staff.ID))
@@ -342,7 +342,7 @@ func (s *Server) getMatches(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	head, tail, err := s.matchesJSON(ctx, id, version, limit, func() (*funding.Profile, error) {
+	head, tail, err := s.matches.Answer(ctx, id, version, limit, func() (*funding.Profile, error) {
 		return s.store.Profile(ctx, id)
 	})
 	if err != nil {

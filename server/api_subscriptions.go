@@ -3,7 +3,7 @@ package server
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"callmatch/ui"
+	"callmatch/locale"
 )
 
 // subscribeAccepted is the answer to every accepted subscription request:
@@ -22,7 +22,7 @@ func (s *Server) postSubscription(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	sub, err := in.subscription(ui.Negotiate(c.Get(fiber.HeaderAcceptLanguage)))
+	sub, err := in.subscription(locale.Negotiate(c.Get(fiber.HeaderAcceptLanguage)))
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ func BenchmarkCachedMatchesHTTP(b *testing.B) {
 		addr, _ := storetest.RedisServer(b)
 		s := newTestServer(b, redisCacheAt(b, addr))
 		s.answers = noCache{}
+		s.matches = s.newMatcher()
 		benchCachedMatches(b, s)
 	})
 }

@@ -1,26 +1,10 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"sync/atomic"
 	"time"
 )
-
-// Cache stores match results. It is only an optimization: every caller
-// treats an error as a miss and serves uncached. MemoryCache serves one
-// instance; cluster.RedisCache is shared by several.
-type Cache interface {
-	Get(ctx context.Context, key string) ([]byte, bool, error)
-	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
-	Ping(ctx context.Context) error
-	Name() string
-	Close() error
-}
-
-func (c *MemoryCache) Ping(context.Context) error { return nil }
-func (c *MemoryCache) Name() string               { return "memory" }
-func (c *MemoryCache) Close() error               { return nil }
 
 // cacheHealth remembers the last cache failure so /readyz can report a
 // degraded cache, and logs a warning at most once per interval.

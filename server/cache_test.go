@@ -11,11 +11,12 @@ import (
 
 	"callmatch/cluster"
 	"callmatch/funding"
+	"callmatch/match"
 	"callmatch/store/storetest"
 )
 
 // redisCacheAt is the shared cache of the instances, as serve builds it.
-func redisCacheAt(t testing.TB, addr string) Cache {
+func redisCacheAt(t testing.TB, addr string) match.Cache {
 	t.Helper()
 	cl, err := cluster.Open("redis://"+addr+"/0", slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -154,6 +155,7 @@ func hungRedis(t *testing.T) string {
 func TestHungRedisStaysFast(t *testing.T) {
 	s := newTestServer(t, redisCacheAt(t, hungRedis(t)))
 	s.answers = noCache{} // no copy in process: every request asks Redis
+	s.matches = s.newMatcher()
 	p := createProfile(t, s, belgianSOC())
 	getMatches(t, s, p) // warm the index's own caches
 	start := time.Now()

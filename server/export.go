@@ -13,6 +13,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"callmatch/funding"
+	"callmatch/locale"
+	"callmatch/match"
 	"callmatch/search"
 )
 
@@ -100,10 +103,11 @@ func (s *Server) exportMatches(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	res, err := s.matchesFor(ctx, p, matchPoolSize)
+	res, err := s.matches.List(ctx, p, match.PoolSize)
 	if err != nil {
 		return err
 	}
+	pr := locale.For(s.lang(c))
 	rows := [][]string{{"call_id", "title", "programme", "status", "deadline", "days_left", "score", "budget_min", "budget_max",
 		"recommended_by", "note", "reasons", "url"}}
 	for _, m := range res.Matches {
@@ -113,9 +117,7 @@ func (s *Server) exportMatches(c *fiber.Ctx) error {
 		}
 		var reasons []string
 		for _, r := range m.Reasons {
-			if r.Text != "" {
-				reasons = append(reasons, r.Text)
-			}
+			reasons = append(reasons, pr.Reason(r)) // in the language of the request, as on the page
 		}
 		days := ""
 		if m.Deadline != nil {
@@ -161,7 +163,7 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	res, err := s.matchesFor(ctx, p, matchPoolSize)
+	res, err := s.matches.List(ctx, p, match.PoolSize)
 	if err != nil {
 		return err
 	}
@@ -170,8 +172,15 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 		return err
 	}
 	ids := make([]string, 0, len(res.Matches)+len(follows))
+	why := map[string][]string{} // a matched call's reasons, as the matches page gives them
+	pr := locale.For(s.lang(c))
 	for _, m := range res.Matches {
 		ids = append(ids, m.CallID)
+		for _, r := range m.Reasons {
+			if r.Kind != funding.ReasonBudget && r.Kind != funding.ReasonDeadline {
+				why[m.CallID] = append(why[m.CallID], pr.Reason(r))
+			}
+		}
 	}
 	for _, f := range follows {
 		if !slices.Contains(ids, f) {
@@ -194,11 +203,11 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 	cal.line("REFRESH-INTERVAL;VALUE=DURATION:PT12H")
 	cal.line("X-PUBLISHED-TTL:PT12H")
 	base := strings.TrimRight(s.cfg.BaseURL, "/")
-	for _, cid := range ids {
-		call, err := s.store.Call(ctx, cid)
-		if err != nil {
-			continue
-		}
+	calls, err := s.store.CallsByID(ctx, ids) // a call gone from the store is left out
+	if err != nil {
+		return err
+	}
+	for _, call := range calls {
 		for i, d := range call.Deadlines {
 			summary := s.views.T(lang, "ics.summary", call.Title)
 			if len(call.Deadlines) > 1 {
@@ -217,7 +226,11 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 				cal.line("DTEND:" + icalTime(d.Add(time.Hour)))
 			}
 			cal.prop("SUMMARY", summary)
-			cal.prop("DESCRIPTION", call.ID+"\n"+call.Title+"\n"+base+callPath(call.ID)+"\n"+call.URL)
+			desc := call.ID + "\n" + call.Title + "\n" + base + callPath(call.ID) + "\n" + call.URL
+			if rs := why[call.ID]; len(rs) > 0 {
+				desc += "\n\n" + strings.Join(rs, "\n")
+			}
+			cal.prop("DESCRIPTION", desc)
 			cal.prop("URL", base+callPath(call.ID))
 			cal.line("TRANSP:TRANSPARENT")
 			cal.line("BEGIN:VALARM")

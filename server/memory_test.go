@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"callmatch/funding"
+	"callmatch/match"
 )
 
 // heapInUse is the live heap after a full collection.
@@ -85,11 +86,11 @@ func TestHostileRequestsKeepMemoryBounded(t *testing.T) {
 	}
 	after := heapInUse()
 	grew := int64(after) - int64(before)
-	entries, cached := s.cache.(*MemoryCache).Size()
+	entries, cached := s.cache.(*match.MemoryCache).Size()
 	t.Logf("2,000 requests in %s: heap %d MB -> %d MB; statuses %v; match cache %d entries, %d MB",
 		time.Since(start).Round(time.Millisecond), before>>20, after>>20, statuses, entries, cached>>20)
-	if cached > DefaultMemoryCacheBytes {
-		t.Errorf("match cache holds %d MB, over its bound of %d MB", cached>>20, DefaultMemoryCacheBytes>>20)
+	if cached > match.DefaultMemoryCacheBytes {
+		t.Errorf("match cache holds %d MB, over its bound of %d MB", cached>>20, match.DefaultMemoryCacheBytes>>20)
 	}
 	if grew > 100<<20 {
 		t.Errorf("heap grew by %d MB, want under 100 MB", grew>>20)

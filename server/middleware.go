@@ -12,8 +12,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"callmatch/locale"
 	"callmatch/store"
-	"callmatch/ui"
 )
 
 // localKey names the values that middleware leaves in c.Locals.
@@ -106,13 +106,13 @@ func (s *Server) language(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	lang := ""
-	if q := c.Query("lang"); q != "" && ui.IsLanguage(q) {
+	if q := c.Query("lang"); q != "" && locale.IsLanguage(q) {
 		lang = canonicalLang(q)
 		s.setCookie(c, cookieLang, lang, 365*24*time.Hour)
-	} else if ck := c.Cookies(s.cookieName(c, cookieLang)); ui.IsLanguage(ck) {
+	} else if ck := c.Cookies(s.cookieName(c, cookieLang)); locale.IsLanguage(ck) {
 		lang = canonicalLang(ck)
 	} else {
-		lang = ui.Negotiate(c.Get(fiber.HeaderAcceptLanguage))
+		lang = locale.Negotiate(c.Get(fiber.HeaderAcceptLanguage))
 	}
 	c.Locals(localLang, lang)
 	c.Vary(fiber.HeaderAcceptLanguage, fiber.HeaderCookie)
@@ -122,19 +122,19 @@ func (s *Server) language(c *fiber.Ctx) error {
 // canonicalLang returns the package constant for lang, so that no string
 // backed by the request buffer outlives the request.
 func canonicalLang(lang string) string {
-	for _, l := range ui.Languages {
+	for _, l := range locale.Languages {
 		if l == lang {
 			return l
 		}
 	}
-	return ui.DefaultLanguage
+	return locale.Default
 }
 
 func (s *Server) lang(c *fiber.Ctx) string {
 	if l, ok := c.Locals(localLang).(string); ok {
 		return l
 	}
-	return ui.Negotiate(c.Get(fiber.HeaderAcceptLanguage))
+	return locale.Negotiate(c.Get(fiber.HeaderAcceptLanguage))
 }
 
 // tr translates a message in the request's language.

@@ -200,7 +200,7 @@ func (s *Server) showMatches(c *fiber.Ctx) error {
 func (s *Server) showMatchesWith(c *fiber.Ctx, p *funding.Profile, level access, status int, form digestForm) error {
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	res, err := s.matchesFor(ctx, p, matchesLimit)
+	res, err := s.matches.List(ctx, p, matchesLimit)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (s *Server) showMatchesWith(c *fiber.Ctx, p *funding.Profile, level access,
 		return err
 	}
 	page := matchesPage{basePage: s.base(c), Profile: p, Owner: level == accessOwner, GeneratedAt: res.GeneratedAt,
-		MinDays: s.cfg.MinDaysToDeadline, CSVURL: "/profiles/" + p.ID + "/matches.csv", DigestForm: form}
+		MinDays: s.matches.MinDaysToDeadline(), CSVURL: "/profiles/" + p.ID + "/matches.csv", DigestForm: form}
 	if !p.Confirmed {
 		page.PendingUntil = pendingUntil(p)
 	}

@@ -11,8 +11,8 @@ import (
 
 	"callmatch/digest"
 	"callmatch/funding"
+	"callmatch/locale"
 	"callmatch/store"
-	"callmatch/ui"
 )
 
 // subscriptionPage is the confirmation page (the double opt-in link) and
@@ -32,7 +32,7 @@ type subscriptionPage struct {
 // preferLanguage shows a page in lang (a subscriber's language) unless the
 // visitor chose one (?lang= or the cookie).
 func (s *Server) preferLanguage(c *fiber.Ctx, lang string) {
-	if c.Query("lang") != "" || ui.IsLanguage(c.Cookies(s.cookieName(c, cookieLang))) || !ui.IsLanguage(lang) {
+	if c.Query("lang") != "" || locale.IsLanguage(c.Cookies(s.cookieName(c, cookieLang))) || !locale.IsLanguage(lang) {
 		return
 	}
 	c.Locals(localLang, canonicalLang(lang))

@@ -16,8 +16,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/microcosm-cc/bluemonday"
 
+	"callmatch/locale"
 	"callmatch/store"
-	"callmatch/ui"
 )
 
 // sanitizer cleans portal HTML (untrusted) before it reaches a page.
@@ -122,7 +122,7 @@ func (s *Server) base(c *fiber.Ctx) basePage {
 	lang := s.lang(c)
 	b := basePage{Lang: lang, Now: s.cfg.Now()}
 	b.CSRF, _ = c.Locals(localCSRF).(string)
-	for _, l := range ui.Languages {
+	for _, l := range locale.Languages {
 		b.LangLinks = append(b.LangLinks, langLink{Lang: l, Label: strings.ToUpper(l), URL: langURL(c, l), Current: l == lang})
 	}
 	b.Viewer = s.viewer(c)

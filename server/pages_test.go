@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"callmatch/match"
 	"callmatch/search"
 )
 
@@ -404,9 +405,9 @@ func TestFollowAndNotRelevant(t *testing.T) {
 	s, _ := pageServer(t)
 	b := newClient(t, s)
 	id := b.register(socForm("Follow SME", "follow@example.be"))
-	var res matchesResponse
+	var res match.List
 	p, _ := s.store.Profile(t.Context(), id)
-	res, err := s.matchesFor(t.Context(), p, 50)
+	res, err := s.matches.List(t.Context(), p, 50)
 	if err != nil || len(res.Matches) < 2 {
 		t.Fatalf("matches: %v (%d)", err, len(res.Matches))
 	}
@@ -677,7 +678,7 @@ func TestCurationsAPI(t *testing.T) {
 			}
 		})
 	}
-	var m matchesResponse
+	var m match.List
 	do(t, s, http.MethodGet, "/api/v1/profiles/"+sme.ID+"/matches", sme.Token, nil, &m)
 	if len(m.Matches) == 0 || m.Matches[0].CallID != call || m.Matches[0].Curated == nil || m.Matches[0].Curated.Note != "Good fit" {
 		t.Errorf("the recommended call is not first with its note: %+v", m.Matches[:min(1, len(m.Matches))])

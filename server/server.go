@@ -1,5 +1,6 @@
 // Package server is callmatch's Fiber app: the JSON API under /api/v1, the
-// HTML pages, health and metrics, and the match cache.
+// HTML pages, health and metrics, and the Redis match cache (the match lists
+// themselves are package match's).
 package server
 
 import (
@@ -10,9 +11,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"golang.org/x/sync/singleflight"
 
 	"callmatch/digest"
+	"callmatch/match"
 	"callmatch/search"
 	"callmatch/store"
 	"callmatch/ui"
@@ -49,15 +50,12 @@ type Server struct {
 	cfg     Config
 	store   *store.Store
 	index   *search.Index
-	cache   Cache
+	cache   match.Cache // the match cache, for /readyz
+	answers match.Cache // finished match answers, in process, in front of the shared cache
+	matches *match.Matcher
 	metrics *Metrics
 	views   *ui.Engine
 	health  *cacheHealth
-	flight  singleflight.Group
-	answers Cache      // finished match answers, in process, in front of the shared cache
-	stampMu sync.Mutex // guards stamp and stampAt: the curations stamp memo
-	stamp   string
-	stampAt time.Time
 	logger  *slog.Logger
 	readyFn func() error // extra readiness condition (e.g. the first crawl is done)
 	gen     func() int64 // names the index content in cache keys
@@ -66,20 +64,15 @@ type Server struct {
 	mailer  digest.Mailer
 	unsub   []byte         // Config.UnsubscribeKey
 	bg      sync.WaitGroup // e-mails being sent after their request answered
-	dash    dashboardMemo
 	proxies trustedProxies
 }
-
-// answersCacheBytes bounds each instance's copy of finished match answers
-// (about 800 answers of 20 matches, 30 of 100).
-const answersCacheBytes = 16 << 20
 
 // Deps are the parts the server works with. Cache and Metrics may be nil
 // (an in-process cache, fresh metrics); Ready, when set, is consulted by /readyz.
 type Deps struct {
 	Store   *store.Store
 	Index   *search.Index
-	Cache   Cache
+	Cache   match.Cache
 	Metrics *Metrics
 	Logger  *slog.Logger
 	Ready   func() error
@@ -112,7 +105,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		cfg.LoginSlowdown = time.Second
 	}
 	if d.Cache == nil {
-		d.Cache = NewMemoryCache(0)
+		d.Cache = match.NewMemoryCache(0)
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
@@ -153,12 +146,13 @@ func New(cfg Config, d Deps) (*Server, error) {
 		logger:  d.Logger,
 		readyFn: d.Ready,
 		gen:     d.Generation,
-		answers: NewMemoryCache(answersCacheBytes),
+		answers: match.NewMemoryCache(match.AnswersBytes),
 		keys:    deriveKeys(secret),
 		limiter: d.Limiter,
 		mailer:  d.Mailer,
 		unsub:   []byte(cfg.UnsubscribeKey),
 	}
+	s.matches = s.newMatcher()
 	if len(s.unsub) == 0 {
 		s.logger.Warn("No unsubscribe key configured: the unsubscribe links of digests will be refused")
 	}
@@ -180,6 +174,19 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.routes()
 	return s, nil
 }
+
+// newMatcher builds the server's match lists over its index, store and
+// caches (s.answers in front of s.cache).
+func (s *Server) newMatcher() *match.Matcher {
+	return match.New(match.Config{MinDaysToDeadline: s.cfg.MinDaysToDeadline, TTL: s.cfg.MatchTTL, Timeout: s.cfg.RequestTimeout, Now: s.cfg.Now},
+		match.Deps{Index: s.index, Store: s.store, Cache: s.cache, Answers: s.answers, Generation: s.gen, Hooks: match.Hooks{
+			Hit: s.metrics.cacheHits.Inc, Miss: s.metrics.cacheMisses.Inc, Failed: s.health.failed,
+		}})
+}
+
+// Matcher is the server's match lists, for the digests of the same process
+// to share its caches.
+func (s *Server) Matcher() *match.Matcher { return s.matches }
 
 // App exposes the Fiber app (tests use app.Test).
 func (s *Server) App() *fiber.App { return s.app }

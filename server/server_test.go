@@ -18,6 +18,7 @@ import (
 
 	"callmatch/crawler"
 	"callmatch/crawler/recorded"
+	"callmatch/match"
 	"callmatch/search"
 	"callmatch/store"
 )
@@ -94,7 +95,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func newTestServer(t testing.TB, cache Cache) *Server {
+func newTestServer(t testing.TB, cache match.Cache) *Server {
 	t.Helper()
 	f := sharedFixture(t)
 	s, err := New(Config{Now: func() time.Time { return testNow }}, Deps{Store: f.store, Index: f.index, Cache: cache, Logger: discard})

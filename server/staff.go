@@ -1,18 +1,17 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"html/template"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"callmatch/funding"
+	"callmatch/match"
 	"callmatch/search"
 )
 
@@ -35,37 +34,6 @@ type dashboardPage struct {
 	Gaps                                  []string
 	Timeline                              template.HTML
 	TimelineDays                          int
-}
-
-// dashboardMemo keeps the open calls per domain for an index generation
-// and a day: 18 matches are not worth redoing on every page view.
-type dashboardMemo struct {
-	mu     sync.Mutex
-	key    string
-	supply map[string]int
-}
-
-// domainSupply counts, for each domain, the open and forthcoming calls that
-// a profile of that domain alone would be matched with (capped at the
-// matcher's page size).
-func (s *Server) domainSupply(ctx context.Context, now time.Time) (map[string]int, error) {
-	key := fmt.Sprintf("%d:%s", s.index.Generation(), now.UTC().Format("20060102"))
-	s.dash.mu.Lock()
-	defer s.dash.mu.Unlock()
-	if s.dash.key == key {
-		return s.dash.supply, nil
-	}
-	out := map[string]int{}
-	for _, d := range funding.Domains {
-		p := &funding.Profile{ID: "dashboard", Name: d.Slug, Domains: []string{d.Slug}}
-		ms, err := s.index.Match(ctx, p, search.MatchOptions{Now: now, Limit: search.MaxSize, MinDaysToDeadline: -1})
-		if err != nil {
-			return nil, err
-		}
-		out[d.Slug] = len(ms)
-	}
-	s.dash.key, s.dash.supply = key, out
-	return out, nil
 }
 
 func (s *Server) showStaffDashboard(c *fiber.Ctx) error {
@@ -114,7 +82,7 @@ func (s *Server) showStaffDashboard(c *fiber.Ctx) error {
 			demand[d]++
 		}
 	}
-	supply, err := s.domainSupply(ctx, now)
+	supply, err := s.matches.Supply(ctx)
 	if err != nil {
 		return err
 	}
@@ -125,7 +93,7 @@ func (s *Server) showStaffDashboard(c *fiber.Ctx) error {
 	}
 	page.GapChart = gapChart(rows, gapLabels{
 		Demand: s.tr(c, "staff.gap_demand"), Supply: s.tr(c, "staff.gap_supply"), Title: s.tr(c, "staff.gap"),
-		Gap: s.tr(c, "staff.gap_marker"), Capped: search.MaxSize,
+		Gap: s.tr(c, "staff.gap_marker"), Capped: match.PoolSize,
 	})
 	ranked := slices.Clone(rows)
 	sort.SliceStable(ranked, func(i, j int) bool {

@@ -14,8 +14,8 @@ import (
 
 	"callmatch/digest"
 	"callmatch/funding"
+	"callmatch/locale"
 	"callmatch/store"
-	"callmatch/ui"
 )
 
 // E-mail digests: subscribing with double opt-in, confirming, and the
@@ -90,7 +90,7 @@ func (in subscriptionInput) subscription(defaultLang string) (funding.Subscripti
 	switch {
 	case sub.Language == "":
 		sub.Language = canonicalLang(defaultLang)
-	case ui.IsLanguage(sub.Language):
+	case locale.IsLanguage(sub.Language):
 		sub.Language = canonicalLang(sub.Language)
 	default:
 		return sub, bad("language", "must be en, fr or nl")

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"callmatch/funding"
@@ -513,6 +515,35 @@ func (s *Store) Call(ctx context.Context, id string) (*funding.Call, error) {
 		return nil, fmt.Errorf("store: call %s: %w", id, notFound(err))
 	}
 	return &c, nil
+}
+
+// CallsByID returns the calls of those identifiers that exist, in the
+// order of ids, in one query per 500 identifiers.
+func (s *Store) CallsByID(ctx context.Context, ids []string) ([]funding.Call, error) {
+	byID := make(map[string]funding.Call, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
+		marks := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			marks[i] = "$" + strconv.Itoa(i+1)
+			args[i] = id
+		}
+		calls, err := s.queryCalls(ctx, `SELECT `+callColumns+` FROM calls WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: calls by id: %w", err)
+		}
+		for _, c := range calls {
+			byID[c.ID] = c
+		}
+	}
+	out := make([]funding.Call, 0, len(byID))
+	for _, id := range ids {
+		if c, ok := byID[id]; ok {
+			out = append(out, c)
+			delete(byID, id) // an identifier asked twice gives the call once
+		}
+	}
+	return out, nil
 }
 
 // Calls returns every call, gone ones included, ordered by identifier.

@@ -362,3 +362,30 @@ func TestSaveCallConcurrent(t *testing.T) {
 		}
 	})
 }
+
+func TestCallsByIDKeepsTheOrderAsked(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+		for _, id := range []string{"A-1", "B-2", "C-3"} {
+			mustSave(t, s, testCall(id, "Call "+id), now)
+		}
+		got, err := s.CallsByID(ctx, []string{"C-3", "MISSING", "A-1", "C-3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, c := range got {
+			ids = append(ids, c.ID)
+		}
+		if want := []string{"C-3", "A-1"}; !slices.Equal(ids, want) {
+			t.Errorf("CallsByID = %v, want %v", ids, want)
+		}
+		if got[0].Title != "Call C-3" || len(got[0].Deadlines) != 1 {
+			t.Errorf("CallsByID read %+v, want the whole call", got[0])
+		}
+		if none, err := s.CallsByID(ctx, nil); err != nil || len(none) != 0 {
+			t.Errorf("CallsByID(nil) = %v, %v; want none", none, err)
+		}
+	})
+}

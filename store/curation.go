@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"callmatch/funding"
 )
@@ -125,22 +124,4 @@ func (s *Store) CurationsStamp(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("store: curations stamp: %w", err)
 	}
 	return fmt.Sprintf("%d.%d", n, last), nil
-}
-
-// Curate applies to the matcher's ranked list of profile p what the store
-// knows and the matcher does not: the profile's dismissals and the staff's
-// curations (see funding.Curate). The matches page, the API and the
-// digests all show the list this makes.
-func (s *Store) Curate(ctx context.Context, p *funding.Profile, ms []funding.Match, now time.Time) ([]funding.Match, error) {
-	dismissed, err := s.Dismissed(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	curations, err := s.Curations(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return funding.Curate(p, ms, curations, dismissed, now, func(id string) (*funding.Call, error) {
-		return s.Call(ctx, id)
-	}), nil
 }

@@ -1,6 +1,6 @@
-// Package ui holds callmatch's HTML templates, static assets and message
-// catalogues (English, French, Dutch), embedded in the binary, and the
-// engine that renders them.
+// Package ui holds callmatch's HTML templates and static assets, embedded
+// in the binary, and the engine that renders them in each language of
+// package locale (which holds the messages and formats).
 package ui
 
 import (
@@ -15,23 +15,13 @@ import (
 	"path"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Brussels on hosts without a zone database
 
 	"callmatch/funding"
+	"callmatch/locale"
 )
 
-//go:embed templates static i18n
+//go:embed templates static
 var files embed.FS
-
-// brussels is the time zone in which dates are shown: the portal's deadlines
-// are Brussels times.
-var brussels = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Brussels")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
 
 // Static is the folder of static assets (CSS, a little JavaScript).
 func Static() fs.FS {
@@ -54,7 +44,7 @@ type Localized interface {
 // fiber.Views without importing fiber.
 type Engine struct {
 	pages  map[string]map[string]*template.Template // lang -> page -> template
-	trs    map[string]translator
+	trs    map[string]locale.Printer
 	assets map[string]string // file -> URL with a content hash
 }
 
@@ -65,11 +55,7 @@ var RequiredPages = []string{"error", "search", "call", "profile_form", "matches
 
 // New parses every page in every language.
 func New() (*Engine, error) {
-	cats, err := loadCatalogs()
-	if err != nil {
-		return nil, err
-	}
-	e := &Engine{pages: map[string]map[string]*template.Template{}, trs: map[string]translator{}, assets: map[string]string{}}
+	e := &Engine{pages: map[string]map[string]*template.Template{}, trs: map[string]locale.Printer{}, assets: map[string]string{}}
 	if err := fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -98,8 +84,8 @@ func New() (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, lang := range Languages {
-		tr := translator{lang: lang, cat: cats[lang], en: cats[DefaultLanguage]}
+	for _, lang := range locale.Languages {
+		tr := locale.For(lang)
 		e.trs[lang] = tr
 		e.pages[lang] = map[string]*template.Template{}
 		for _, p := range pages {
@@ -115,7 +101,7 @@ func New() (*Engine, error) {
 		}
 	}
 	for _, name := range RequiredPages {
-		if e.pages[DefaultLanguage][name] == nil {
+		if e.pages[locale.Default][name] == nil {
 			return nil, fmt.Errorf("ui: page %q is missing", name)
 		}
 	}
@@ -128,8 +114,8 @@ func (e *Engine) Load() error { return nil }
 // Render writes page name with data, inside the layout, in the language
 // data names (see Localized).
 func (e *Engine) Render(w io.Writer, name string, data any, _ ...string) error {
-	lang := DefaultLanguage
-	if l, ok := data.(Localized); ok && IsLanguage(l.Language()) {
+	lang := locale.Default
+	if l, ok := data.(Localized); ok && locale.IsLanguage(l.Language()) {
 		lang = l.Language()
 	}
 	t, ok := e.pages[lang][name]
@@ -144,7 +130,7 @@ func (e *Engine) Render(w io.Writer, name string, data any, _ ...string) error {
 func (e *Engine) T(lang, key string, args ...any) string {
 	tr, ok := e.trs[lang]
 	if !ok {
-		tr = e.trs[DefaultLanguage]
+		tr = e.trs[locale.Default]
 	}
 	return tr.T(key, args...)
 }
@@ -153,7 +139,7 @@ func (e *Engine) T(lang, key string, args ...any) string {
 func (e *Engine) N(lang, key string, n int, args ...any) string {
 	tr, ok := e.trs[lang]
 	if !ok {
-		tr = e.trs[DefaultLanguage]
+		tr = e.trs[locale.Default]
 	}
 	return tr.N(key, n, args...)
 }
@@ -162,7 +148,7 @@ func (e *Engine) N(lang, key string, n int, args ...any) string {
 func (e *Engine) Date(lang string, t time.Time) string {
 	tr, ok := e.trs[lang]
 	if !ok {
-		tr = e.trs[DefaultLanguage]
+		tr = e.trs[locale.Default]
 	}
 	return tr.Date(t)
 }
@@ -171,7 +157,7 @@ func (e *Engine) Date(lang string, t time.Time) string {
 func (e *Engine) Domain(lang, slug string) string {
 	tr, ok := e.trs[lang]
 	if !ok {
-		tr = e.trs[DefaultLanguage]
+		tr = e.trs[locale.Default]
 	}
 	return tr.Domain(slug)
 }
@@ -214,18 +200,18 @@ func timeOf(v any) time.Time {
 }
 
 // funcs are the helpers templates may call, bound to one language.
-func (e *Engine) funcs(tr translator) template.FuncMap {
+func (e *Engine) funcs(tr locale.Printer) template.FuncMap {
 	return template.FuncMap{
 		"t": tr.T,
 		"tn": func(key string, n any, args ...any) string {
 			return tr.N(key, toInt(n), args...)
 		},
-		"lang":     func() string { return tr.lang },
+		"lang":     tr.Language,
 		"date":     func(v any) string { return tr.Date(timeOf(v)) },
 		"datetime": func(v any) string { return tr.DateTime(timeOf(v)) },
 		"isodate": func(v any) string {
 			if t := timeOf(v); !t.IsZero() {
-				return t.In(brussels).Format("2006-01-02")
+				return t.In(locale.Brussels).Format("2006-01-02")
 			}
 			return ""
 		},
@@ -246,7 +232,7 @@ func (e *Engine) funcs(tr translator) template.FuncMap {
 		"size":        tr.Size,
 		"action":      tr.Action,
 		"kind":        tr.Kind,
-		"reason":      tr.Reason,
+		"reason":      tr.ReasonLead,
 		"eligibility": tr.Eligibility,
 		"asset":       e.Asset,
 		"join":        strings.Join,
@@ -260,7 +246,7 @@ func (e *Engine) funcs(tr translator) template.FuncMap {
 		},
 		"domains":   func() []funding.Domain { return funding.Domains },
 		"sizes":     func() []string { return funding.Sizes },
-		"languages": func() []string { return Languages },
+		"languages": func() []string { return locale.Languages },
 		"add":       func(a, b int) int { return a + b },
 		"percent": func(v float64) int {
 			return int(v + 0.5)

@@ -1,4 +1,4 @@
-package ui
+package locale
 
 import (
 	"io/fs"
@@ -28,7 +28,7 @@ var verbRe = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
 
 func TestEveryKeyInEveryLanguage(t *testing.T) {
 	cats := catalogs(t)
-	en := cats[DefaultLanguage]
+	en := cats[Default]
 	for _, lang := range Languages {
 		c := cats[lang]
 		for k := range en {
@@ -46,7 +46,7 @@ func TestEveryKeyInEveryLanguage(t *testing.T) {
 			if got, want := verbRe.FindAllString(v, -1), verbRe.FindAllString(en[k], -1); !slices.Equal(got, want) {
 				t.Errorf("%s: %q has verbs %v, English %v", lang, k, got, want)
 			}
-			if lang != DefaultLanguage && v == en[k] && len(v) > 12 && !sameInTranslation[k] {
+			if lang != Default && v == en[k] && len(v) > 12 && !sameInTranslation[k] {
 				t.Errorf("%s: %q is not translated: %q", lang, k, v)
 			}
 		}
@@ -54,18 +54,20 @@ func TestEveryKeyInEveryLanguage(t *testing.T) {
 }
 
 // sameInTranslation are the messages that read the same in another language.
-var sameInTranslation = map[string]bool{"search.budget": true, "programme.HORIZON": true}
+var sameInTranslation = map[string]bool{"search.budget": true, "programme.HORIZON": true, "reason.deadline": true,
+	"digest.label.budget": true, "digest.subject.deadline": true}
 
 // keysUsed finds the message keys named in templates and in the server's Go code.
 func keysUsed(t *testing.T) map[string]string {
 	t.Helper()
 	used := map[string]string{}
 	tmplRe := regexp.MustCompile(`\{\{[^}]*?\b(t|tn) "([a-z0-9_.-]+)"`)
-	if err := fs.WalkDir(files, "templates", func(p string, d fs.DirEntry, err error) error {
+	templates := os.DirFS("../ui")
+	if err := fs.WalkDir(templates, "templates", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, _ := fs.ReadFile(files, p)
+		b, _ := fs.ReadFile(templates, p)
 		for _, m := range regexp.MustCompile(`\b(t|tn) "([a-z0-9_.-]+)"`).FindAllStringSubmatch(string(b), -1) {
 			if m[1] == "tn" {
 				used[m[2]+".one"], used[m[2]+".other"] = p, p
@@ -96,7 +98,7 @@ func keysUsed(t *testing.T) map[string]string {
 }
 
 func TestEveryKeyUsedExists(t *testing.T) {
-	en := catalogs(t)[DefaultLanguage]
+	en := catalogs(t)[Default]
 	used := keysUsed(t)
 	if len(used) < 150 {
 		t.Fatalf("found only %d keys in use: the scan is broken", len(used))
@@ -161,15 +163,7 @@ func TestNegotiate(t *testing.T) {
 	}
 }
 
-type page struct{ lang string }
-
-func (p page) Language() string { return p.lang }
-
 func TestFormats(t *testing.T) {
-	e, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	d := time.Date(2026, 9, 15, 15, 0, 0, 0, time.UTC)
 	now := time.Date(2026, 8, 1, 9, 0, 0, 0, time.UTC)
 	for _, tc := range []struct{ lang, date, dt, left, amount, small string }{
@@ -177,7 +171,7 @@ func TestFormats(t *testing.T) {
 		{"fr", "15 septembre 2026", "15 septembre 2026, 17:00", "dans 45 jours", "3,5 M EUR", "60\u202f000 EUR"},
 		{"nl", "15 september 2026", "15 september 2026, 17:00", "over 45 dagen", "EUR 3,5 mln", "EUR 60.000"},
 	} {
-		tr := e.trs[tc.lang]
+		tr := For(tc.lang)
 		for _, c := range []struct{ got, want string }{
 			{tr.Date(d), tc.date}, {tr.DateTime(d), tc.dt}, {tr.DaysLeft(d, now), tc.left},
 			{tr.Amount(3_500_000), tc.amount}, {tr.Amount(60_000), tc.small},
@@ -187,44 +181,24 @@ func TestFormats(t *testing.T) {
 			}
 		}
 	}
-	if got := e.trs["en"].DateTime(time.Date(2026, 9, 15, 0, 0, 0, 0, time.UTC)); got != "15 September 2026" {
+	if got := For("en").DateTime(time.Date(2026, 9, 15, 0, 0, 0, 0, time.UTC)); got != "15 September 2026" {
 		t.Errorf("a bare date shows a time: %q", got)
 	}
 	for _, lang := range Languages {
-		for k := range e.trs[lang].cat {
+		for k := range For(lang).cat {
 			if base, ok := strings.CutSuffix(k, ".one"); ok {
 				for _, n := range []int{0, 1, 2} {
-					if got := e.trs[lang].N(base, n); strings.Contains(got, "%!") {
+					if got := For(lang).N(base, n); strings.Contains(got, "%!") {
 						t.Errorf("%s: N(%q, %d) = %q", lang, base, n, got)
 					}
 				}
 			}
 		}
 	}
-	if got := e.trs["fr"].N("search.total", 0); got != "0 appel" {
+	if got := For("fr").N("search.total", 0); got != "0 appel" {
 		t.Errorf("French zero = %q, want the singular", got)
 	}
-	if got := e.trs["en"].N("search.total", 0); got != "0 calls" {
+	if got := For("en").N("search.total", 0); got != "0 calls" {
 		t.Errorf("English zero = %q", got)
-	}
-}
-
-func TestEngineNeedsEveryPage(t *testing.T) {
-	e, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, lang := range Languages {
-		for _, name := range RequiredPages {
-			if e.pages[lang][name] == nil {
-				t.Errorf("%s: page %s not parsed", lang, name)
-			}
-		}
-	}
-	if err := e.Render(&strings.Builder{}, "no-such-page", page{"fr"}); err == nil {
-		t.Error("rendering an unknown page did not fail")
-	}
-	if u := e.Asset("style.css"); !strings.HasPrefix(u, "/static/style.css?v=") {
-		t.Errorf("asset URL %q has no content hash", u)
 	}
 }

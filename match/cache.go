@@ -1,4 +1,4 @@
-package server
+package match
 
 import (
 	"container/list"
@@ -7,6 +7,18 @@ import (
 	"sync"
 	"time"
 )
+
+// Cache stores match lists and finished answers. It is only an
+// optimization: every caller treats an error as a miss and serves uncached.
+// The shared implementation of several instances is Redis (server.RedisCache);
+// MemoryCache is the in-process one.
+type Cache interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	Ping(ctx context.Context) error
+	Name() string
+	Close() error
+}
 
 // MemoryCache is an in-process cache bounded in bytes: past its size, the
 // least recently used entries go. It is the match cache when no REDIS_URL
@@ -97,3 +109,7 @@ func (c *MemoryCache) Size() (entries int, bytes int64) {
 	defer c.mu.Unlock()
 	return len(c.entries), c.bytes
 }
+
+func (c *MemoryCache) Ping(context.Context) error { return nil }
+func (c *MemoryCache) Name() string               { return "memory" }
+func (c *MemoryCache) Close() error               { return nil }
