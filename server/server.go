@@ -68,6 +68,8 @@ type Server struct {
 	bg      sync.WaitGroup // e-mails being sent after their request answered
 	dash    dashboardMemo
 	proxies trustedProxies
+
+	http *httpCaches // finished call and search answers (httpcache.go)
 }
 
 // answersCacheBytes bounds each instance's copy of finished match answers
@@ -154,6 +156,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		readyFn: d.Ready,
 		gen:     d.Generation,
 		answers: NewMemoryCache(answersCacheBytes),
+		http:    newHTTPCaches(callCacheBytes, searchCacheBytes, cfg.Now),
 		keys:    deriveKeys(secret),
 		limiter: d.Limiter,
 		mailer:  d.Mailer,
