@@ -20,7 +20,7 @@ func (s *Server) routes() {
 
 	s.apiRoutes()
 
-	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(ui.Static()), MaxAge: 7 * 24 * 3600}))
+	app.Use("/static", s.staticAsset, filesystem.New(filesystem.Config{Root: http.FS(ui.Static()), MaxAge: 7 * 24 * 3600}))
 
 	// Search and calls.
 	app.Get("/", s.cacheSearchPage, s.showSearchPage)

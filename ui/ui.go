@@ -4,9 +4,7 @@
 package ui
 
 import (
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io"
@@ -56,6 +54,7 @@ type Engine struct {
 	pages  map[string]map[string]*template.Template // lang -> page -> template
 	trs    map[string]translator
 	assets map[string]string // file -> URL with a content hash
+	hashed map[string]string // hashed name -> file (assets.go)
 }
 
 // RequiredPages must exist; New fails without them.
@@ -70,20 +69,8 @@ func New() (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{pages: map[string]map[string]*template.Template{}, trs: map[string]translator{}, assets: map[string]string{}}
-	if err := fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(files, p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		name := strings.TrimPrefix(p, "static/")
-		e.assets[name] = "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("ui: static: %w", err)
+	if e.assets, e.hashed, err = loadAssets(); err != nil {
+		return nil, err
 	}
 	shared, err := fs.Glob(files, "templates/layouts/*.html")
 	if err != nil {
