@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"callmatch/funding"
 	"callmatch/search"
@@ -52,15 +54,46 @@ const (
 
 // httpCaches are a server's caches of finished answers.
 type httpCaches struct {
-	calls  *MemoryCache
-	search *MemoryCache
+	calls  *answerCache
+	search *answerCache
 }
 
-func newHTTPCaches(callBytes, searchBytes int64, now func() time.Time) *httpCaches {
-	h := &httpCaches{calls: NewMemoryCache(callBytes), search: NewMemoryCache(searchBytes)}
-	// Expiry is reckoned on the server's clock, the one pages are rendered with.
-	h.calls.now, h.search.now = now, now
-	return h
+// answerCache is one of them, with its hits and misses counted.
+type answerCache struct {
+	*MemoryCache
+	hits, misses prometheus.Counter
+}
+
+// responseCacheRequests counts the answers served from (hit) or kept in
+// (miss) the response caches, by cache.
+func responseCacheRequests() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "callmatch_response_cache_requests_total",
+		Help: "Call and search answers served from the response cache (hit) or rendered (miss).",
+	}, []string{"cache", "result"})
+}
+
+func newHTTPCaches(callBytes, searchBytes int64, now func() time.Time, counts *prometheus.CounterVec) *httpCaches {
+	mk := func(name string, size int64) *answerCache {
+		c := &answerCache{MemoryCache: NewMemoryCache(size),
+			hits: counts.WithLabelValues(name, "hit"), misses: counts.WithLabelValues(name, "miss")}
+		c.now = now // expiry is reckoned on the clock pages are rendered with
+		return c
+	}
+	return &httpCaches{calls: mk("calls", callBytes), search: mk("search", searchBytes)}
+}
+
+// registerHTTPCaches makes the caches of a server, their counters in m.
+func registerHTTPCaches(m *Metrics, now func() time.Time) (*httpCaches, error) {
+	counts := responseCacheRequests()
+	if err := m.registry.Register(counts); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			return nil, err
+		}
+		counts = are.ExistingCollector.(*prometheus.CounterVec) // several servers, one Metrics
+	}
+	return newHTTPCaches(callCacheBytes, searchCacheBytes, now, counts), nil
 }
 
 // cachedAnswer is one kept answer; it is stored encoded (see encode) in a
@@ -116,9 +149,10 @@ const (
 // cached serves the answer kept under key, or runs the handlers after this
 // one and keeps what they answered (200 only) until expires. A zero expires
 // means "use the cache's default" (searchTTL).
-func (s *Server) cached(c *fiber.Ctx, cache *MemoryCache, key string, policy answerPolicy) error {
+func (s *Server) cached(c *fiber.Ctx, cache *answerCache, key string, policy answerPolicy) error {
 	if raw, ok, _ := cache.Get(context.Background(), key); ok {
 		if a, ok := decodeAnswer(raw); ok {
+			cache.hits.Inc()
 			return s.sendAnswer(c, &a, policy)
 		}
 	}
@@ -154,6 +188,7 @@ func (s *Server) cached(c *fiber.Ctx, cache *MemoryCache, key string, policy ans
 		body:        body,
 	}
 	_ = cache.Set(context.Background(), key, a.encode(), expires.Sub(now))
+	cache.misses.Inc()
 	return s.sendAnswer(c, &a, policy)
 }
 

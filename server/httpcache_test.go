@@ -235,6 +235,9 @@ func TestSearchAnswersKeptPerNormalizedQuery(t *testing.T) {
 	if n, _ := s.http.search.Size(); n != before+1 {
 		t.Errorf("after a new generation: %d entries, want %d", n, before+1)
 	}
+	if m := fetch(t, s, "/metrics"); !strings.Contains(m.body, `callmatch_response_cache_requests_total{cache="search",result="hit"} 2`) {
+		t.Errorf("metrics do not count the 2 search hits:\n%s", m.body)
+	}
 	// Bad parameters are not kept, and still a 400.
 	if c := fetch(t, s, "/api/v1/calls?status=nope"); c.code != 400 || c.header.Get("ETag") != "" {
 		t.Errorf("bad search: %d, ETag %q", c.code, c.header.Get("ETag"))
@@ -273,7 +276,7 @@ func TestSearchPageKeptForAnonymousVisitorsOnly(t *testing.T) {
 func TestResponseCachesAreBounded(t *testing.T) {
 	s, _, _ := cacheServer(t)
 	const limit, callLimit = 96 << 10, 1 << 20 // a call page is tens of kilobytes
-	s.http = newHTTPCaches(callLimit, limit, s.cfg.Now)
+	s.http = newHTTPCaches(callLimit, limit, s.cfg.Now, responseCacheRequests())
 	words := []string{"cyber", "health", "quantum", "energy", "data", "cloud", "robot", "space", "water", "climate"}
 	for i := range 60 {
 		q := words[i%len(words)] + "&page=" + string(rune('1'+i/len(words)))
@@ -286,7 +289,7 @@ func TestResponseCachesAreBounded(t *testing.T) {
 	}
 	fetch(t, s, "/calls/"+cachedCallID)
 	fetch(t, s, "/api/v1/calls/"+cachedCallID)
-	for name, c := range map[string]*MemoryCache{"search": s.http.search, "calls": s.http.calls} {
+	for name, c := range map[string]*MemoryCache{"search": s.http.search.MemoryCache, "calls": s.http.calls.MemoryCache} {
 		n, b := c.Size()
 		if b > c.maxBytes || n == 0 {
 			t.Errorf("%s cache: %d entries, %d bytes; want some, at most %d bytes", name, n, b, c.maxBytes)

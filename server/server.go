@@ -139,11 +139,16 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	httpCaches, err := registerHTTPCaches(d.Metrics, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
 	proxies, err := newTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
+		http:    httpCaches,
 		proxies: proxies,
 		views:   views,
 		cfg:     cfg,
@@ -156,7 +161,6 @@ func New(cfg Config, d Deps) (*Server, error) {
 		readyFn: d.Ready,
 		gen:     d.Generation,
 		answers: NewMemoryCache(answersCacheBytes),
-		http:    newHTTPCaches(callCacheBytes, searchCacheBytes, cfg.Now),
 		keys:    deriveKeys(secret),
 		limiter: d.Limiter,
 		mailer:  d.Mailer,
