@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 
 	"callmatch/funding"
 	"callmatch/search"
@@ -62,6 +64,7 @@ type httpCaches struct {
 type answerCache struct {
 	*MemoryCache
 	hits, misses prometheus.Counter
+	flight       singleflight.Group
 }
 
 // responseCacheRequests counts the answers served from (hit) or kept in
@@ -156,11 +159,44 @@ func (s *Server) cached(c *fiber.Ctx, cache *answerCache, key string, policy ans
 			return s.sendAnswer(c, &a, policy)
 		}
 	}
-	if err := c.Next(); err != nil {
-		return err
+	if c.Method() != fiber.MethodGet {
+		return c.Next() // HEAD: answered, not kept
 	}
+	// Requests that miss the same key together wait for the first one's
+	// answer rather than each computing it (a new index generation, the
+	// turn of the minute).
+	var leaderErr error
+	leader := false
+	v, _, _ := cache.flight.Do(key, func() (any, error) {
+		leader = true
+		if leaderErr = c.Next(); leaderErr != nil {
+			return nil, nil
+		}
+		a := s.keep(c, cache, key, policy)
+		if a != nil {
+			cache.misses.Inc()
+		}
+		return a, nil
+	})
+	a, _ := v.(*cachedAnswer)
+	switch {
+	case leader && leaderErr != nil:
+		return leaderErr
+	case leader && a == nil:
+		return nil // answered as the handler did, not kept
+	case a == nil:
+		return c.Next() // the first request's answer was not kept: compute this one
+	case !leader:
+		cache.hits.Inc()
+	}
+	return s.sendAnswer(c, a, policy)
+}
+
+// keep stores the answer the handlers just gave, when it may be kept, and
+// returns it; nil when it may not.
+func (s *Server) keep(c *fiber.Ctx, cache *answerCache, key string, policy answerPolicy) *cachedAnswer {
 	resp := c.Response()
-	if resp.StatusCode() != fiber.StatusOK || c.Method() != fiber.MethodGet {
+	if resp.StatusCode() != fiber.StatusOK {
 		return nil
 	}
 	now := s.cfg.Now()
@@ -168,7 +204,7 @@ func (s *Server) cached(c *fiber.Ctx, cache *answerCache, key string, policy ans
 	if policy == policyPage {
 		// Never keep a page that carries a per-visitor secret: the pages
 		// kept have no form token; if one ever does, it is not kept.
-		if tok, _ := c.Locals(localCSRF).(string); tok != "" && strings.Contains(string(body), tok) {
+		if tok, _ := c.Locals(localCSRF).(string); tok != "" && bytes.Contains(body, []byte(tok)) {
 			return nil
 		}
 	}
@@ -180,7 +216,7 @@ func (s *Server) cached(c *fiber.Ctx, cache *answerCache, key string, policy ans
 		return nil
 	}
 	sum := sha256.Sum256(body)
-	a := cachedAnswer{
+	a := &cachedAnswer{
 		etag:        `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`,
 		modified:    now.Truncate(time.Second),
 		expires:     expires,
@@ -188,8 +224,7 @@ func (s *Server) cached(c *fiber.Ctx, cache *answerCache, key string, policy ans
 		body:        body,
 	}
 	_ = cache.Set(context.Background(), key, a.encode(), expires.Sub(now))
-	cache.misses.Inc()
-	return s.sendAnswer(c, &a, policy)
+	return a
 }
 
 // sendAnswer writes a kept answer, or 304 when the request already has it.

@@ -373,3 +373,42 @@ func TestSearchKeyNamesEveryField(t *testing.T) {
 		t.Error("equivalent searches have different keys")
 	}
 }
+
+// TestConcurrentMissesComputeOnce: requests that miss the same key together
+// share one computation.
+func TestConcurrentMissesComputeOnce(t *testing.T) {
+	s, _, _ := cacheServer(t)
+	const n = 8
+	bodies := make([]string, n)
+	done := make(chan int)
+	for i := range n {
+		go func() {
+			defer func() { done <- i }()
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/calls?q=quantum+cryptography", nil)
+			resp, err := s.App().Test(req, -1)
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode == 200 {
+				bodies[i] = string(raw)
+			}
+		}()
+	}
+	for range n {
+		<-done
+	}
+	for i := range bodies {
+		if bodies[i] == "" || bodies[i] != bodies[0] {
+			t.Fatalf("request %d: a different or no answer", i)
+		}
+	}
+	m := fetch(t, s, "/metrics").body
+	for _, want := range []string{`callmatch_response_cache_requests_total{cache="search",result="miss"} 1`,
+		`callmatch_response_cache_requests_total{cache="search",result="hit"} 7`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
