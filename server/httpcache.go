@@ -150,8 +150,8 @@ const (
 )
 
 // cached serves the answer kept under key, or runs the handlers after this
-// one and keeps what they answered (200 only) until expires. A zero expires
-// means "use the cache's default" (searchTTL).
+// one and keeps what they answered (200 only) until the instant the handler
+// gave with validUntil (none given: searchTTL from now).
 func (s *Server) cached(c *fiber.Ctx, cache *answerCache, key string, policy answerPolicy) error {
 	if raw, ok, _ := cache.Get(context.Background(), key); ok {
 		if a, ok := decodeAnswer(raw); ok {
