@@ -56,6 +56,13 @@ func NewMemoryCache(maxBytes int64) *MemoryCache {
 	return &MemoryCache{maxBytes: maxBytes, order: list.New(), entries: map[string]*list.Element{}, now: time.Now}
 }
 
+// WithClock makes the cache reckon expiry on now (the clock the cached
+// answers were made with) instead of the wall clock; it returns c.
+func (c *MemoryCache) WithClock(now func() time.Time) *MemoryCache {
+	c.now = now
+	return c
+}
+
 func entrySize(key string, value []byte) int64 {
 	return int64(len(key) + len(value) + entryOverhead)
 }
@@ -104,6 +111,9 @@ func (c *MemoryCache) remove(el *list.Element) {
 }
 
 // Size reports the entries held and their bytes, as counted against the bound.
+// Limit is the most bytes the cache holds.
+func (c *MemoryCache) Limit() int64 { return c.maxBytes }
+
 func (c *MemoryCache) Size() (entries int, bytes int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -182,7 +182,9 @@ func (s *Server) getCall(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	call.Status = call.StatusAt(s.cfg.Now())
+	now := s.cfg.Now()
+	call.Status = call.StatusAt(now)
+	validUntil(c, callValidUntil(call, now)) // for the response cache
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
 	if call.PreviousRound, err = s.previousRound(ctx, call); err != nil {

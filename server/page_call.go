@@ -58,7 +58,9 @@ func (s *Server) showCallPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page := callPage{basePage: s.base(c), Call: call, Status: call.StatusAt(s.cfg.Now())}
+	page := callPage{basePage: s.base(c), Call: call}
+	page.Status = call.StatusAt(page.Now)
+	validUntil(c, callValidUntil(call, page.Now)) // for the response cache
 	page.Sections = sectionViews(call.Sections, "section-")
 	page.Conditions = sectionViews(call.Conditions, "condition-")
 	for _, u := range call.Updates {

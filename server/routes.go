@@ -20,12 +20,12 @@ func (s *Server) routes() {
 
 	s.apiRoutes()
 
-	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(ui.Static()), MaxAge: 7 * 24 * 3600}))
+	app.Use("/static", s.staticAsset, filesystem.New(filesystem.Config{Root: http.FS(ui.Static()), MaxAge: 7 * 24 * 3600}))
 
 	// Search and calls.
-	app.Get("/", s.showSearchPage)
+	app.Get("/", s.cacheSearchPage, s.showSearchPage)
 	app.Get("/calls.csv", s.exportCalls)
-	app.Get("/calls/:id", s.showCallPage)
+	app.Get("/calls/:id", s.cacheCallPage, s.showCallPage)
 
 	// SMEs: registration, sign-in by e-mailed link, matches.
 	app.Get("/profiles/new", s.showNewProfile)

@@ -8,8 +8,8 @@ func (s *Server) apiRoutes() {
 	app.Get("/metrics", s.metrics.handler())
 
 	api := app.Group("/api/v1")
-	api.Get("/calls", s.listCalls)
-	api.Get("/calls/:id", s.getCall)
+	api.Get("/calls", s.cacheSearchJSON, s.listCalls)
+	api.Get("/calls/:id", s.cacheCallJSON, s.getCall)
 	api.Post("/profiles", s.createProfile)
 	api.Get("/profiles/:id", s.getProfile)
 	api.Put("/profiles/:id", s.updateProfile)

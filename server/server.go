@@ -65,6 +65,8 @@ type Server struct {
 	unsub   []byte         // Config.UnsubscribeKey
 	bg      sync.WaitGroup // e-mails being sent after their request answered
 	proxies trustedProxies
+
+	http *httpCaches // finished call and search answers (httpcache.go)
 }
 
 // Deps are the parts the server works with. Cache and Metrics may be nil
@@ -130,11 +132,16 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	httpCaches, err := registerHTTPCaches(d.Metrics, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
 	proxies, err := newTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
+		http:    httpCaches,
 		proxies: proxies,
 		views:   views,
 		cfg:     cfg,

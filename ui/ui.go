@@ -4,9 +4,7 @@
 package ui
 
 import (
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io"
@@ -46,6 +44,7 @@ type Engine struct {
 	pages  map[string]map[string]*template.Template // lang -> page -> template
 	trs    map[string]locale.Printer
 	assets map[string]string // file -> URL with a content hash
+	hashed map[string]string // hashed name -> file (assets.go)
 }
 
 // RequiredPages must exist; New fails without them.
@@ -55,21 +54,10 @@ var RequiredPages = []string{"error", "search", "call", "profile_form", "matches
 
 // New parses every page in every language.
 func New() (*Engine, error) {
-	e := &Engine{pages: map[string]map[string]*template.Template{}, trs: map[string]locale.Printer{}, assets: map[string]string{}}
-	if err := fs.WalkDir(files, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(files, p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		name := strings.TrimPrefix(p, "static/")
-		e.assets[name] = "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("ui: static: %w", err)
+	e := &Engine{pages: map[string]map[string]*template.Template{}, trs: map[string]locale.Printer{}}
+	var err error
+	if e.assets, e.hashed, err = loadAssets(); err != nil {
+		return nil, err
 	}
 	shared, err := fs.Glob(files, "templates/layouts/*.html")
 	if err != nil {
