@@ -64,6 +64,7 @@ type searchPage struct {
 	PrevURL string
 	NextURL string
 	CSVURL  string
+	FeedURL string // the Atom feed of the search
 	Error   string
 	// Corrected says which words were also searched as near words
 	// (typo tolerance): “securty”: security.
@@ -186,9 +187,10 @@ func (s *Server) showSearchPage(c *fiber.Ctx) error {
 			}
 		}
 	}
-	page.CSVURL = "/calls.csv"
+	page.CSVURL, page.FeedURL = "/calls.csv", "/feeds/calls.atom"
 	if enc := base.Encode(); enc != "" {
 		page.CSVURL += "?" + enc
+		page.FeedURL += "?" + enc
 	}
 	return s.render(c, fiber.StatusOK, "search", page)
 }
