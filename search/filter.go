@@ -99,14 +99,19 @@ func (eq *entryQuery) byScore() bsearch.SortOrder {
 	return bsearch.SortOrder{&bsearch.SortScore{Desc: true}, eq.byID()}
 }
 
-// byNextDeadline: the soonest next deadline (as indexed) first, calls
-// without one last.
-func (eq *entryQuery) byNextDeadline() bsearch.SortOrder {
+// byNextDeadline: the soonest next deadline at now first, then the open or
+// forthcoming calls without one, then the closed calls (whatever their
+// deadlines said when indexed).
+func (eq *entryQuery) byNextDeadline(now time.Time) bsearch.SortOrder {
 	return bsearch.SortOrder{&entrySort{eq: eq, value: func(e *entry) string {
-		if e.indexedNext == nil {
+		if e.statusAt(now) == funding.StatusClosed {
+			return "\xff\xff"
+		}
+		next := e.nextDeadline(now)
+		if next == nil {
 			return "\xff"
 		}
-		return sortableInt(e.indexedNext.UnixNano())
+		return sortableInt(next.UnixNano())
 	}}, eq.byID()}
 }
 

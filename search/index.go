@@ -710,9 +710,8 @@ type entry struct {
 	opening                   *time.Time
 	deadlines                 []time.Time
 	types                     []string
-	facetTypes                []string   // types, each once
-	openFrom, openUntil       time.Time  // see statusDates
-	indexedNext               *time.Time // the next deadline when indexed
+	facetTypes                []string  // types, each once
+	openFrom, openUntil       time.Time // see statusDates
 	budgetMin, budgetMax      int64
 	keywords                  []string
 	trl                       *funding.TRL
@@ -732,7 +731,6 @@ func newEntry(c *funding.Call, now time.Time) *entry {
 		rules:    parseEligibility(c.Conditions),
 	}
 	e.openFrom, e.openUntil = statusDates(c)
-	e.indexedNext = c.NextDeadline(now)
 	for _, t := range c.TypesOfAction {
 		if !slices.Contains(e.facetTypes, t) {
 			e.facetTypes = append(e.facetTypes, t)

@@ -36,6 +36,10 @@ type Query struct {
 	Size          int    // default 20, at most MaxSize
 	Now           time.Time
 	NoHighlights  bool // the hits without highlights and snippets (exports)
+
+	// DeadlineWithin (days, 0: no window) keeps the open or forthcoming
+	// calls whose next deadline falls between Now and Now + the days.
+	DeadlineWithin int
 }
 
 // Sort orders.
@@ -159,7 +163,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (Result, error) {
 	case SortRelevance:
 		req.SortByCustom(eq.byScore())
 	case SortDeadline:
-		req.SortByCustom(eq.byNextDeadline())
+		req.SortByCustom(eq.byNextDeadline(q.Now))
 	case SortBudget:
 		req.SortByCustom(eq.byBudget())
 	default:
@@ -293,6 +297,13 @@ func (q Query) filter() (func(*entry) bool, error) {
 				return (from.IsZero() || !d.Before(from)) && (to.IsZero() || !d.After(to))
 			})
 		})
+	}
+	if q.DeadlineWithin != 0 {
+		w, err := q.deadlineWindow()
+		if err != nil {
+			return nil, err
+		}
+		tests = append(tests, w)
 	}
 	if q.BudgetMin < 0 || q.BudgetMax < 0 || (q.BudgetMax > 0 && q.BudgetMin > q.BudgetMax) {
 		return nil, &funding.ValidationError{Field: "budget_min", Message: "budget range is not valid"}

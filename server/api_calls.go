@@ -76,6 +76,9 @@ func (s *Server) parseSearchQuery(c *fiber.Ctx) (search.Query, error) {
 	if !q.DeadlineTo.IsZero() {
 		q.DeadlineTo = q.DeadlineTo.Add(24*time.Hour - time.Nanosecond) // the whole last day
 	}
+	if q.DeadlineWithin, err = deadlineWithinParam(c); err != nil {
+		return q, err
+	}
 	if q.BudgetMin, err = intParam(c, "budget_min", 0, 1e12); err != nil {
 		return q, err
 	}

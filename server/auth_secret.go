@@ -45,6 +45,7 @@ func LoadSecret(ctx context.Context, st *store.Store, configured string) ([]byte
 type keys struct {
 	csrf     []byte
 	calendar []byte
+	feed     []byte
 }
 
 func deriveKeys(secret []byte) keys {
@@ -53,7 +54,7 @@ func deriveKeys(secret []byte) keys {
 		m.Write([]byte("callmatch/" + purpose))
 		return m.Sum(nil)
 	}
-	return keys{csrf: d("csrf"), calendar: d("calendar")}
+	return keys{csrf: d("csrf"), calendar: d("calendar"), feed: d("feed")}
 }
 
 // CalendarToken is the secret of a profile's calendar feed: an HMAC of its
@@ -66,4 +67,11 @@ func (k keys) calendarToken(profileID, secret string) string {
 	m.Write([]byte{0})
 	m.Write([]byte(secret))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:24])
+}
+
+// feedToken is the secret of a profile's matches feed: made as the
+// calendar's, from the same calendar secret (revoked with it), with a key
+// of its own.
+func (k keys) feedToken(profileID, secret string) string {
+	return keys{calendar: k.feed}.calendarToken(profileID, secret)
 }

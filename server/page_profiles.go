@@ -173,6 +173,7 @@ type matchesPage struct {
 	PendingUntil time.Time // when the profile is deleted unless confirmed (pending profiles only)
 	CalendarURL  string
 	WebcalURL    string
+	FeedURL      string // the matches as an Atom feed, with its secret token
 	CSVURL       string
 	// Unfound are the profile's keywords that no listed match mentions
 	// (a typo, or a word calls do not use), for the owner to revise.
@@ -253,6 +254,7 @@ func (s *Server) showMatchesWith(c *fiber.Ctx, p *funding.Profile, level access,
 			u.Scheme = "webcal"
 			page.WebcalURL = u.String()
 		}
+		page.FeedURL = strings.TrimRight(s.cfg.BaseURL, "/") + "/profiles/" + p.ID + "/matches.atom?token=" + s.keys.feedToken(p.ID, secret)
 		if err := s.addDigests(c, &page); err != nil {
 			return err
 		}

@@ -49,6 +49,9 @@ type searchForm struct {
 	BudgetMin, BudgetMax     string
 	Open                     bool
 	Sort                     string
+	// DeadlineWithin is the deadline window chosen (days), of Windows.
+	DeadlineWithin string
+	Windows        []int
 }
 
 type searchPage struct {
@@ -61,6 +64,7 @@ type searchPage struct {
 	PrevURL string
 	NextURL string
 	CSVURL  string
+	FeedURL string // the Atom feed of the search
 	Error   string
 	// Corrected says which words were also searched as near words
 	// (typo tolerance): “securty”: security.
@@ -77,7 +81,7 @@ type searchPage struct {
 
 // searchParams are the query parameters of a search (page and size apart):
 // the CSV export and the page links carry them on.
-var searchParams = []string{"q", "programme", "status", "type", "kind", "deadline_from", "deadline_to", "budget_min", "budget_max", "open", "sort"}
+var searchParams = []string{"q", "programme", "status", "type", "kind", "deadline_from", "deadline_to", "deadline_within", "budget_min", "budget_max", "open", "sort"}
 
 // searchValues copies the search's query parameters.
 func searchValues(c *fiber.Ctx) url.Values {
@@ -96,6 +100,7 @@ func (s *Server) showSearchPage(c *fiber.Ctx) error {
 	page.Form = searchForm{
 		Text: c.Query("q"), DeadlineFrom: c.Query("deadline_from"), DeadlineTo: c.Query("deadline_to"),
 		BudgetMin: c.Query("budget_min"), BudgetMax: c.Query("budget_max"), Sort: c.Query("sort", "relevance"),
+		DeadlineWithin: c.Query("deadline_within"), Windows: deadlineWindows,
 	}
 	q, err := s.parseSearchQuery(c)
 	if err != nil {
@@ -182,9 +187,10 @@ func (s *Server) showSearchPage(c *fiber.Ctx) error {
 			}
 		}
 	}
-	page.CSVURL = "/calls.csv"
+	page.CSVURL, page.FeedURL = "/calls.csv", "/feeds/calls.atom"
 	if enc := base.Encode(); enc != "" {
 		page.CSVURL += "?" + enc
+		page.FeedURL += "?" + enc
 	}
 	return s.render(c, fiber.StatusOK, "search", page)
 }

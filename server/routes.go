@@ -26,6 +26,7 @@ func (s *Server) routes() {
 	app.Get("/", s.cacheSearchPage, s.showSearchPage)
 	app.Get("/calls.csv", s.exportCalls)
 	app.Get("/calls/:id", s.cacheCallPage, s.showCallPage)
+	app.Get("/feeds/calls.atom", s.callsFeed)
 
 	// SMEs: registration, sign-in by e-mailed link, matches.
 	app.Get("/profiles/new", s.showNewProfile)
@@ -48,6 +49,7 @@ func (s *Server) routes() {
 	app.Post("/profiles/:id/undismiss", s.markCall("undismiss"))
 	app.Get("/profiles/:id/matches.csv", s.exportMatches)
 	app.Get("/profiles/:id/deadlines.ics", s.calendarFeed)
+	app.Get("/profiles/:id/matches.atom", s.matchesFeed)
 	app.Post("/profiles/:id/calendar", s.newCalendarAddress)
 
 	// E-mail digests: subscribing (double opt-in), the owner's settings,

@@ -8,6 +8,7 @@ func (s *Server) apiRoutes() {
 	app.Get("/metrics", s.metrics.handler())
 
 	api := app.Group("/api/v1")
+	api.Get("/openapi.json", s.getOpenAPI)
 	api.Get("/calls", s.cacheSearchJSON, s.listCalls)
 	api.Get("/calls/:id", s.cacheCallJSON, s.getCall)
 	api.Post("/profiles", s.createProfile)
