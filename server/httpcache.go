@@ -412,6 +412,7 @@ func searchKey(q search.Query) string {
 		day(q.DeadlineFrom), day(q.DeadlineTo),
 		strconv.FormatInt(q.BudgetMin, 10), strconv.FormatInt(q.BudgetMax, 10),
 		strconv.FormatBool(q.OpenNow), q.Sort, strconv.Itoa(q.Page), strconv.Itoa(q.Size), strconv.FormatBool(q.NoHighlights),
+		strconv.Itoa(q.DeadlineWithin),
 	} {
 		b.WriteString(strconv.Quote(f))
 	}

@@ -336,7 +336,7 @@ func TestCallValidUntil(t *testing.T) {
 // TestSearchKeyNamesEveryField fails when search.Query gains a field that
 // searchKey does not know: two different searches would share an answer.
 func TestSearchKeyNamesEveryField(t *testing.T) {
-	if n := reflect.TypeOf(search.Query{}).NumField(); n != 15 {
+	if n := reflect.TypeOf(search.Query{}).NumField(); n != 16 {
 		t.Fatalf("search.Query has %d fields; add the new ones to searchKey and update this count", n)
 	}
 	base := search.Query{Text: "a b", Sort: "relevance", Page: 1, Size: 20}
@@ -355,6 +355,7 @@ func TestSearchKeyNamesEveryField(t *testing.T) {
 		func(q *search.Query) { q.Page = 2 },
 		func(q *search.Query) { q.Size = 21 },
 		func(q *search.Query) { q.NoHighlights = true },
+		func(q *search.Query) { q.DeadlineWithin = 30 },
 	}
 	seen := map[string]int{searchKey(base): -1}
 	for i, v := range variants {
