@@ -2,8 +2,8 @@ package server
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/csv"
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -141,26 +141,15 @@ func (s *Server) calendarFeed(c *fiber.Ctx) error {
 	refuse := func() error {
 		return c.Status(fiber.StatusForbidden).SendString("this calendar address is not valid\n")
 	}
-	if !validID(id) || token == "" {
-		return refuse()
-	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	secret, err := s.store.ProfileCalendarSecret(ctx, id)
-	if isNotFound(err) {
+	p, err := s.profileBySecretAddress(ctx, id, token, s.keys.calendarToken)
+	switch {
+	case errors.Is(err, errBadAddress):
 		return refuse()
-	}
-	if err != nil {
-		return err
-	}
-	if subtle.ConstantTimeCompare([]byte(token), []byte(s.keys.calendarToken(id, secret))) != 1 {
-		return refuse()
-	}
-	p, err := s.store.Profile(ctx, id)
-	if err != nil {
-		if isNotFound(err) {
-			return c.Status(fiber.StatusNotFound).SendString("no such profile\n")
-		}
+	case isNotFound(err):
+		return c.Status(fiber.StatusNotFound).SendString("no such profile\n")
+	case err != nil:
 		return err
 	}
 	res, err := s.matches.List(ctx, p, match.PoolSize)

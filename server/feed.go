@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/xml"
+	"errors"
 	"html"
 	"net/url"
 	"strings"
@@ -316,26 +317,13 @@ func (s *Server) matchesFeed(c *fiber.Ctx) error {
 	refuse := func() error {
 		return c.Status(fiber.StatusForbidden).SendString("this feed address is not valid\n")
 	}
-	if !validID(id) || token == "" {
-		return refuse()
-	}
 	ctx, cancel := s.requestContext(c)
 	defer cancel()
-	secret, err := s.store.ProfileCalendarSecret(ctx, id)
-	if isNotFound(err) {
+	p, err := s.profileBySecretAddress(ctx, id, token, s.keys.feedToken)
+	switch {
+	case errors.Is(err, errBadAddress) || isNotFound(err):
 		return refuse()
-	}
-	if err != nil {
-		return err
-	}
-	if subtle.ConstantTimeCompare([]byte(token), []byte(s.keys.feedToken(id, secret))) != 1 {
-		return refuse()
-	}
-	p, err := s.store.Profile(ctx, id)
-	if err != nil {
-		if isNotFound(err) {
-			return refuse()
-		}
+	case err != nil:
 		return err
 	}
 	res, err := s.matches.List(ctx, p, 50)
@@ -377,4 +365,28 @@ func (s *Server) matchesFeed(c *fiber.Ctx) error {
 	}
 	s.entries(&feed, lang, list)
 	return writeFeed(c, feed, p.UpdatedAt, "private, max-age=3600")
+}
+
+// errBadAddress is the answer to a feed or calendar address whose profile
+// id or token is wrong.
+var errBadAddress = errors.New("server: not a valid secret address")
+
+// profileBySecretAddress returns the profile that a secret address (a
+// calendar's or a feed's: tokenOf makes its token from the profile id
+// and calendar secret) opens, errBadAddress when it opens none.
+func (s *Server) profileBySecretAddress(ctx context.Context, id, token string, tokenOf func(id, secret string) string) (*funding.Profile, error) {
+	if !validID(id) || token == "" {
+		return nil, errBadAddress
+	}
+	secret, err := s.store.ProfileCalendarSecret(ctx, id)
+	if isNotFound(err) {
+		return nil, errBadAddress
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(tokenOf(id, secret))) != 1 {
+		return nil, errBadAddress
+	}
+	return s.store.Profile(ctx, id)
 }
