@@ -278,12 +278,17 @@ func (s *Server) callsFeed(c *fiber.Ctx) error {
 		page += "?" + query
 	}
 	feed.Links = []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self}, {Rel: "alternate", Type: "text/html", Href: page}}
+	ids := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = h.ID
+	}
+	calls, err := s.feedCalls(ctx, ids)
+	if err != nil {
+		return err
+	}
 	list := make([]feedEntry, 0, len(res.Hits))
 	for _, h := range res.Hits {
-		call, err := s.feedCall(ctx, h.ID)
-		if err != nil {
-			return err
-		}
+		call := calls[h.ID]
 		if call == nil {
 			continue // gone from the store since the index saw it
 		}
@@ -296,13 +301,18 @@ func (s *Server) callsFeed(c *fiber.Ctx) error {
 	return writeFeed(c, feed, s.cfg.Now().UTC().Truncate(time.Hour), "private, max-age=900")
 }
 
-// feedCall reads a call of a feed; nil when it is no longer stored.
-func (s *Server) feedCall(ctx context.Context, id string) (*funding.Call, error) {
-	call, err := s.store.Call(ctx, id)
-	if isNotFound(err) {
-		return nil, nil
+// feedCalls reads the calls of a feed in one query, by id; a call no
+// longer stored is absent.
+func (s *Server) feedCalls(ctx context.Context, ids []string) (map[string]*funding.Call, error) {
+	calls, err := s.store.CallsByID(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
-	return call, err
+	byID := make(map[string]*funding.Call, len(calls))
+	for i := range calls {
+		byID[calls[i].ID] = &calls[i]
+	}
+	return byID, nil
 }
 
 // matchesFeed answers GET /profiles/{id}/matches.atom?token=: the
@@ -342,12 +352,17 @@ func (s *Server) matchesFeed(c *fiber.Ctx) error {
 			{Rel: "alternate", Type: "text/html", Href: base + "/profiles/" + p.ID},
 		},
 	}
+	ids := make([]string, len(res.Matches))
+	for i, m := range res.Matches {
+		ids[i] = m.CallID
+	}
+	calls, err := s.feedCalls(ctx, ids)
+	if err != nil {
+		return err
+	}
 	list := make([]feedEntry, 0, len(res.Matches))
 	for _, m := range res.Matches {
-		call, err := s.feedCall(ctx, m.CallID)
-		if err != nil {
-			return err
-		}
+		call := calls[m.CallID]
 		if call == nil {
 			continue
 		}
