@@ -168,7 +168,7 @@ func (s *Server) entries(feed *atomFeed, lang string, list []feedEntry) {
 			entry.Links = append(entry.Links, atomLink{Rel: "related", Type: "text/html", Href: u, Title: s.views.T(lang, "call.portal")})
 		}
 		if call.Programme != "" {
-			entry.Categories = append(entry.Categories, atomCategory{Term: call.Programme, Label: s.views.T(lang, "programme."+programmeKey(call.Programme))})
+			entry.Categories = append(entry.Categories, atomCategory{Term: call.Programme, Label: locale.For(lang).Programme(call.Programme)})
 		}
 		if sum := callSummary(call); sum != "" {
 			entry.Summary = &atomText{Type: "text", Body: sum}
@@ -190,20 +190,21 @@ func (s *Server) entryHTML(lang string, e feedEntry) string {
 	fact := func(label, value string) {
 		b.WriteString("<li><strong>" + esc(label) + "</strong>: " + esc(value) + "</li>")
 	}
+	pr := locale.For(lang)
 	b.WriteString("<ul>")
-	fact(s.views.T(lang, "feed.id"), call.ID)
+	fact(pr.T("feed.id"), call.ID)
 	programme := call.ProgrammeName
 	if programme == "" {
-		programme = s.views.T(lang, "programme."+programmeKey(call.Programme))
+		programme = pr.Programme(call.Programme)
 	}
-	fact(s.views.T(lang, "search.programme"), programme)
-	fact(s.views.T(lang, "search.status"), s.views.T(lang, "status."+string(e.status)))
+	fact(pr.T("search.programme"), programme)
+	fact(pr.T("search.status"), pr.Status(e.status))
 	if e.deadline != nil {
-		fact(s.views.T(lang, "call.deadlines.one"), s.views.DateTime(lang, *e.deadline))
+		fact(pr.T("call.deadlines.one"), pr.DateTime(*e.deadline))
 	} else {
-		fact(s.views.T(lang, "call.deadlines.one"), s.views.T(lang, "call.no_deadline"))
+		fact(pr.T("call.deadlines.one"), pr.T("call.no_deadline"))
 	}
-	fact(s.views.T(lang, "call.budget"), s.views.Budget(lang, e.budgetMin, e.budgetMax))
+	fact(pr.T("call.budget"), pr.Budget(e.budgetMin, e.budgetMax))
 	b.WriteString("</ul>")
 	if len(e.reasons) > 0 {
 		b.WriteString("<p><strong>" + esc(s.views.T(lang, "feed.why")) + "</strong></p><ul>")

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"callmatch/funding"
+	"callmatch/locale"
 	"callmatch/search"
 )
 
@@ -229,7 +230,7 @@ func (s *Server) facetViews(c *fiber.Ctx, q search.Query, res search.Result) []f
 	}
 	return []facetView{
 		mk("programme", search.FacetProgramme, "search.programme", q.Programmes, func(v string) (string, string) {
-			return s.views.T(lang, "programme."+programmeKey(v)), ""
+			return locale.For(lang).Programme(v), ""
 		}, []string{"DIGITAL", "HORIZON", "OTHER"}),
 		mk("status", search.FacetStatus, "search.status", q.Statuses, func(v string) (string, string) {
 			return s.views.T(lang, "status."+v), ""
@@ -242,11 +243,4 @@ func (s *Server) facetViews(c *fiber.Ctx, q search.Query, res search.Result) []f
 			return v, full
 		}, nil),
 	}
-}
-
-func programmeKey(code string) string {
-	if code == funding.ProgrammeDigital || code == funding.ProgrammeHorizon {
-		return code
-	}
-	return funding.ProgrammeOther
 }
