@@ -233,7 +233,7 @@ func (s *Server) facetViews(c *fiber.Ctx, q search.Query, res search.Result) []f
 			return locale.For(lang).Programme(v), ""
 		}, []string{"DIGITAL", "HORIZON", "OTHER"}),
 		mk("status", search.FacetStatus, "search.status", q.Statuses, func(v string) (string, string) {
-			return s.views.T(lang, "status."+v), ""
+			return locale.For(lang).Status(funding.Status(v)), ""
 		}, []string{"open", "forthcoming", "closed"}),
 		mk("type", search.FacetTypeOfAction, "search.type", q.TypesOfAction, func(v string) (string, string) {
 			full := s.views.T(lang, "action."+v)

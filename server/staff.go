@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"callmatch/funding"
+	"callmatch/locale"
 	"callmatch/match"
 	"callmatch/search"
 )
@@ -276,7 +277,7 @@ func (s *Server) curationTarget(c *fiber.Ctx, cu *funding.Curation, names map[st
 		parts = append(parts, s.views.Domain(lang, d))
 	}
 	if sz := cu.Segment.Size; sz != "" {
-		parts = append(parts, s.tr(c, "size."+sz))
+		parts = append(parts, locale.For(lang).Size(sz))
 	}
 	if k := cu.Segment.Keyword; k != "" {
 		parts = append(parts, "“"+k+"”")
